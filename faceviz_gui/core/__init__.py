@@ -1,0 +1,1 @@
+"""Headless core: data, experiments, training, analysis. Imports no Qt (a test enforces it)."""
