@@ -13,7 +13,8 @@ import sys
 from ..core.errors import FaceVizError
 
 # Modules that add subcommands; a missing one (work in progress) is skipped, not fatal.
-COMMAND_MODULES = ("data_cmds", "train_cmds", "analysis_cmds", "live_cmds")
+COMMAND_MODULES = ("data_cmds", "train_cmds", "maps_cmds", "attend_cmds", "compare_cmds",
+                   "live_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

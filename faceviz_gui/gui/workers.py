@@ -1,0 +1,89 @@
+"""Run a core job off the UI thread and turn its reports into queued Qt signals.
+
+A core job is a plain function ``job(*args, reporter=..., **kwargs)``. JobWorker runs it on
+the global QThreadPool; ``progress`` carries each report dict, ``finished`` the return value,
+``failed`` a one-line message (FaceVizError) or a traceback summary (a bug). ``cancel()`` sets
+the stop flag the job polls; a thread is never terminated. Signals are emitted from the pool
+thread and delivered queued to receivers living in the UI thread.
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from ..core.errors import FaceVizError
+from ..core.tasks import StopFlag, Throttle
+
+
+class _Signals(QObject):
+    progress = Signal(dict)
+    finished = Signal(object)
+    failed = Signal(str)
+    done = Signal()          # after finished or failed, whichever came
+
+
+class QtReporter:
+    """A core Reporter that emits ``progress`` and reads the worker's stop flag.
+
+    Reports of kinds in ``always`` (e.g. "epoch", "preview") go out at once; the rest are
+    throttled to ~10 a second so the UI thread is never flooded.
+    """
+
+    def __init__(self, signals: _Signals, stop: StopFlag, interval: float = 0.1,
+                 always: tuple[str, ...] = ("epoch", "preview", "result", "layer", "stage")):
+        self._signals = signals
+        self._stop = stop
+        self._throttle = Throttle(interval)
+        self._always = always
+
+    def report(self, **values: Any) -> None:
+        if values.get("kind") in self._always or self._throttle.ready():
+            self._signals.progress.emit(values)
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+
+class JobWorker(QRunnable):
+    """``JobWorker(fn, *args, **kwargs)``; fn gets ``reporter=`` added to its kwargs."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any):
+        super().__init__()
+        self.setAutoDelete(False)  # the owner keeps it (and its signals) alive
+        self.signals = _Signals()
+        self.progress = self.signals.progress
+        self.finished = self.signals.finished
+        self.failed = self.signals.failed
+        self.done = self.signals.done
+        self.stop_flag = StopFlag()
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self.running = False
+
+    def cancel(self) -> None:
+        self.stop_flag.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stop_flag.is_set()
+
+    def start(self, pool: QThreadPool | None = None) -> "JobWorker":
+        self.running = True
+        (pool or QThreadPool.globalInstance()).start(self)
+        return self
+
+    def run(self) -> None:  # pool thread
+        reporter = QtReporter(self.signals, self.stop_flag)
+        try:
+            result = self._fn(*self._args, reporter=reporter, **self._kwargs)
+        except FaceVizError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # a bug: keep the last frames for the message box
+            tb = traceback.format_exc(limit=4)
+            self.signals.failed.emit(f"{type(exc).__name__}: {exc}\n\n{tb}")
+        else:
+            self.signals.finished.emit(result)
+        finally:
+            self.running = False
+            self.signals.done.emit()
