@@ -1,0 +1,228 @@
+"""`faceviz list | show | train | runs | eval`: experiments, training and scoring, headless."""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from ..core.errors import FaceVizError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("list", help="the experiments, with parameter counts, task and scale")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="an experiment's layer table")
+    p.add_argument("experiment", help="experiment name or spec file (.toml)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("train", help="train an experiment (or --resume a run)")
+    p.add_argument("experiment", nargs="?", help="experiment name or spec file (.toml)")
+    p.add_argument("--resume", metavar="RUN", help="continue a stopped or killed run")
+    p.add_argument("--data", metavar="DIR", help="CMU-format folder, or 'synthetic'")
+    p.add_argument("--epochs", type=int, help="override the spec's epoch count")
+    p.add_argument("--seed", type=int, help="override the spec's seed")
+    p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
+    p.add_argument("--json", action="store_true",
+                   help="end with one JSON line: run_id, path, state, accuracy")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("runs", help="the runs, with state and scores")
+    p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
+    p.add_argument("--experiment", help="only this experiment's runs")
+    p.add_argument("--json", action="store_true", help="one JSON list")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("eval", help="score a run: accuracy, per person, confusion matrix")
+    p.add_argument("run", help="run id, id prefix, path, or 'latest'")
+    p.add_argument("--data", metavar="DIR",
+                   help="CMU-format folder or labelled photo folder (default: the run's test split)")
+    p.add_argument("--people", nargs="+", metavar="P", help="only these people")
+    p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
+    p.add_argument("--crop-faces", action="store_true",
+                   help="find and crop faces in the photos first (photo folders)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_eval)
+
+
+# ----------------------------------------------------------------------------- list, show
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from ..core.nets import build_model
+    from ..core.specs import find_spec, list_specs
+    rows = []
+    for name, path in list_specs().items():
+        try:
+            spec = find_spec(str(path))
+            model = build_model(spec)
+            rows.append((name, f"{model.param_count():,}", spec.task,
+                         f"{spec.input_size[1]}x{spec.input_size[0]}", model.decision_layer,
+                         spec.description))
+        except FaceVizError as exc:
+            rows.append((name, "-", "-", "-", "-", f"INVALID: {exc}"))
+    _table(("experiment", "params", "task", "input", "decision", "description"), rows)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from ..core.nets import build_model
+    from ..core.specs import find_spec
+    spec = find_spec(args.experiment)
+    model = build_model(spec)
+    print(f"{spec.name}: {spec.description}")
+    print(f"task {spec.task} ({', '.join(spec.classes)}), input {spec.input_size[1]}x"
+          f"{spec.input_size[0]}, output {spec.output_activation}, loss {spec.loss}")
+    rows = [(i.name, i.kind, "x".join(map(str, i.output_shape)), f"{i.params:,}", i.activation)
+            for i in model.layer_info()]
+    _table(("layer", "type", "output shape", "params", "activation"), rows)
+    print(f"total parameters: {model.param_count():,}  (decision layer {model.decision_layer})")
+    return 0
+
+
+def _table(header: tuple[str, ...], rows: list[tuple]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    for row in (header, *rows):
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+# ----------------------------------------------------------------------------------- train
+
+
+class _BarReporter:
+    """A core Reporter driving a tqdm bar; Ctrl-C asks the job to stop cleanly."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+        self.bar = tqdm(total=0, unit="batch", file=sys.stderr, dynamic_ncols=True)
+        self.stop = False
+
+    def report(self, **v) -> None:
+        kind = v.get("kind")
+        if kind == "batch":
+            self.bar.total = v["epochs"] * v["batches"]
+            self.bar.n = (v["epoch"] - 1) * v["batches"] + v["batch"]
+            self.bar.set_description(f"epoch {v['epoch']}")
+            self.bar.set_postfix(loss=f"{v['loss']:.3f}", acc=f"{v['acc']:.3f}", refresh=False)
+            self.bar.refresh()
+        elif kind == "epoch":
+            val = f", val_acc {v['val_acc']:.3f}" if v.get("val_acc") is not None else ""
+            self.bar.write(f"epoch {v['epoch']}/{v['epochs']}: loss {v['loss']:.4f}, "
+                           f"acc {v['acc']:.3f}{val} ({v['seconds']:.1f}s)")
+        elif kind == "stage":
+            self.bar.write(v.get("message", ""))
+
+    def should_stop(self) -> bool:
+        return self.stop
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..core import training
+    if bool(args.experiment) == bool(args.resume):
+        raise FaceVizError("give an EXPERIMENT to train, or --resume RUN (not both)")
+    if args.epochs is not None and args.epochs < 1:
+        raise FaceVizError("--epochs must be at least 1")
+    reporter = _BarReporter()
+
+    def on_sigint(signum, frame):
+        if reporter.stop:  # a second Ctrl-C: give up at once
+            raise KeyboardInterrupt
+        reporter.stop = True
+        reporter.bar.write("stopping after this batch (Ctrl-C again to abort)...")
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        if args.resume:
+            if args.epochs is not None or args.seed is not None:
+                raise FaceVizError("--epochs and --seed cannot change a run being resumed")
+            data = None
+            if args.data:
+                from ..core.data import load_source
+                from ..core.runs import find_run
+                data = load_source(args.data, find_run(args.resume, args.runs).spec.scale)
+            result = training.resume(args.resume, data, reporter, args.device, args.runs)
+        else:
+            result = training.train_experiment(args.experiment, args.data, reporter, args.runs,
+                                               args.device, args.epochs, args.seed)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        reporter.close()
+    run = result.run
+    acc = result.evaluation["accuracy"] if result.evaluation else None
+    if result.stopped:
+        print(f"stopped at epoch {len(result.history)}; continue with: "
+              f"faceviz train --resume {run.id}" + (f" --runs {args.runs}" if args.runs else ""))
+    elif acc is not None:
+        print(f"test accuracy {acc:.3f} on {result.evaluation['n']} images")
+    print(f"run {run.id}")
+    print(f"path {run.path}")
+    if args.json:
+        print(json.dumps({"run_id": run.id, "path": str(run.path), "state": result.state,
+                          "epochs": len(result.history), "accuracy": acc}))
+    return 0
+
+
+# ------------------------------------------------------------------------------ runs, eval
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from ..core.paths import runs_dir
+    from ..core.runs import list_runs
+    rows = [r.summary() for r in list_runs(args.runs, args.experiment)]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    if not rows:
+        print(f"no runs in {runs_dir(args.runs)}")
+        return 0
+    _table(("run", "experiment", "state", "epochs", "test acc"),
+           [(r["run_id"], r["experiment"], r["state"], f"{r['epoch']}/{r['epochs']}",
+             "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}") for r in rows])
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ..core.evaluation import evaluate, format_report, run_test_set
+    from ..core.runs import find_run
+    run = find_run(args.run, args.runs)
+    spec = run.spec
+    if args.crop_faces:
+        if not args.data:
+            raise FaceVizError("--crop-faces needs --data FOLDER (photos to crop)")
+        try:
+            from ..core.faces import load_cropped_folder
+        except ImportError:
+            raise FaceVizError("--crop-faces is not available in this build "
+                               "(faceviz_gui.core.faces is missing)") from None
+        data = load_cropped_folder(args.data, spec.input_size)
+    elif args.data:
+        from ..core.data import load_images
+        if not Path(args.data).is_dir():
+            raise FaceVizError(f"--data {args.data}: not a folder")
+        data = load_images(args.data, spec.scale)
+    else:
+        data = run_test_set(run)
+    if args.people:
+        missing = sorted(set(args.people) - set(data.people))
+        if missing:
+            raise FaceVizError(f"no images of {', '.join(missing)} "
+                               f"(people there: {', '.join(data.people)})")
+        data = data.subset([i for i, r in enumerate(data.records) if r.person in args.people])
+    result = evaluate(run.load_model("cpu"), data, spec.task)
+    result["run_id"] = run.id
+    result["data"] = args.data or f"{run.status.get('data', '')} (test split)"
+    result["skipped"] = [str(s) for s in getattr(data, "skipped", [])]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"run {run.id} on {result['data']}")
+        for s in result["skipped"][:10]:
+            print(f"skipped {s}")
+        print(format_report(result))
+    return 0
