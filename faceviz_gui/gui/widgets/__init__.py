@@ -1,0 +1,1 @@
+"""Reusable analysis widgets: map grid, map detail, heat maps, numpy -> QImage helpers."""
