@@ -1,0 +1,378 @@
+"""Find a face in a frame or photo and crop it the way the CMU images are framed.
+
+The networks only ever saw CMU shots: a head and shoulders filling a 128:120 frame. A webcam
+frame or a phone photo has the face anywhere and at any size, so before predicting we find
+the face with OpenCV's Haar cascades (frontal, and the profile cascade on the frame and its
+mirror image, since the cascade only knows faces turned one way) and cut out the region
+where a CMU image would have put its borders around that face.
+
+Where CMU puts the face was measured, not guessed: the cascades were run on the 128x120
+images of the 17 people in the shared copy (2x upsampled) and the median box per detector
+kind gives FRAMING below. The frontal numbers come from the "straight" shots (132 of 132
+found); the profile numbers are the mean of the two mirrored kinds (36 and 60 found).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+# kind -> (box centre x, box centre y, box width), as fractions of the CMU image width/height.
+FRAMING: dict[str, tuple[float, float, float]] = {
+    "frontal": (0.489, 0.503, 0.395),
+    # the profile cascade finds faces turned to the image's left: the subject's right
+    "profile": (0.417, 0.50, 0.46),
+    # mirrored: turned to the image's right, the subject's left
+    "profile_mirrored": (0.583, 0.50, 0.46),
+}
+CMU_ASPECT = 120 / 128      # height / width of every CMU image
+_CASCADES = {"frontal": "haarcascade_frontalface_default.xml",
+             "profile": "haarcascade_profileface.xml"}
+
+
+@dataclass(frozen=True)
+class Box:
+    """A face box in frame pixels; ``kind`` says which cascade found it."""
+    x: float
+    y: float
+    w: float
+    h: float
+    kind: str = "frontal"
+    score: float = 0.0
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    def as_int(self) -> tuple[int, int, int, int]:
+        return int(round(self.x)), int(round(self.y)), int(round(self.w)), int(round(self.h))
+
+    def iou(self, other: "Box") -> float:
+        ix = max(0.0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0.0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.w * self.h + other.w * other.h - inter
+        return inter / union if union > 0 else 0.0
+
+    def scaled(self, s: float) -> "Box":
+        return replace(self, x=self.x * s, y=self.y * s, w=self.w * s, h=self.h * s)
+
+
+def to_grey_uint8(frame: np.ndarray) -> np.ndarray:
+    """(H, W) or (H, W, 3|4) RGB(A), uint8 or float [0, 1] -> contiguous uint8 grey."""
+    a = np.asarray(frame)
+    if a.dtype != np.uint8:
+        a = np.clip(np.nan_to_num(a.astype(np.float32)) * 255 + 0.5, 0, 255).astype(np.uint8)
+    if a.ndim == 3:
+        a = cv2.cvtColor(a, cv2.COLOR_RGBA2GRAY if a.shape[2] == 4 else cv2.COLOR_RGB2GRAY)
+    elif a.ndim != 2:
+        raise ValueError(f"a frame is (H, W) or (H, W, 3); got shape {a.shape}")
+    return np.ascontiguousarray(a)
+
+
+class FaceDetector:
+    """Haar cascades; one per thread (OpenCV classifiers are not shared across threads here).
+
+    Whole frames are searched at a working width of about ``work_size`` pixels (detection cost
+    grows with pixels, and a face never needs more than ~60 px to be found). Given a ``hint``
+    (the tracked box), only the region around it is searched for faces of a similar size,
+    which is what makes per-frame detection cheap while a face is in view.
+    """
+
+    def __init__(self, work_size: int = 320, min_face: float = 0.12,
+                 scale_factor: float = 1.2, min_neighbors: int = 3):
+        base = cv2.data.haarcascades
+        self._frontal = cv2.CascadeClassifier(base + _CASCADES["frontal"])
+        self._profile = cv2.CascadeClassifier(base + _CASCADES["profile"])
+        if self._frontal.empty() or self._profile.empty():
+            raise RuntimeError("OpenCV's Haar cascade files are missing (opencv-python-headless<5 ships them)")
+        self.work_size = work_size
+        self.min_face = min_face          # smallest face, as a fraction of the frame's short side
+        self.scale_factor = scale_factor
+        self.min_neighbors = min_neighbors
+
+    def detect(self, grey: np.ndarray, hint: Box | None = None) -> Box | None:
+        grey = to_grey_uint8(grey)
+        if hint is not None:
+            found = self._detect_near(grey, hint)
+            if found is not None:
+                return found
+        return self._detect_whole(grey)
+
+    def _detect_whole(self, grey: np.ndarray) -> Box | None:
+        h, w = grey.shape
+        s = self.work_size / max(h, w)
+        work = cv2.resize(grey, (max(1, round(w * s)), max(1, round(h * s))),
+                          interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        min_px = max(20, int(self.min_face * min(work.shape)))
+        box = self._best(work, min_px, None)
+        return box.scaled(1 / s) if box is not None else None
+
+    def _detect_near(self, grey: np.ndarray, hint: Box) -> Box | None:
+        h, w = grey.shape
+        x0, y0 = max(0, int(hint.x - hint.w * 0.5)), max(0, int(hint.y - hint.h * 0.5))
+        x1 = min(w, int(hint.x + hint.w * 1.5))
+        y1 = min(h, int(hint.y + hint.h * 1.5))
+        if x1 - x0 < 24 or y1 - y0 < 24:
+            return None
+        # Shrink the region so the face is ~48 px: twice the cascade's 24 px window.
+        s = min(1.0, 48.0 / max(hint.w, 1.0))
+        roi = grey[y0:y1, x0:x1]
+        if s < 1:
+            roi = cv2.resize(roi, (max(1, round(roi.shape[1] * s)), max(1, round(roi.shape[0] * s))),
+                             interpolation=cv2.INTER_AREA)
+        size = hint.w * s
+        box = self._best(roi, max(20, int(size * 0.7)), int(size * 1.45) + 1)
+        if box is None:
+            return None
+        box = box.scaled(1 / s)
+        return replace(box, x=box.x + x0, y=box.y + y0)
+
+    def _best(self, img: np.ndarray, min_px: int, max_px: int | None) -> Box | None:
+        """Frontal first; the profile cascade (both ways) only when no frontal face is found,
+        which keeps a frame with a face in it to one cascade pass."""
+        found = self._run(self._frontal, img, "frontal", min_px, max_px, mirrored=False)
+        if not found:
+            found = (self._run(self._profile, img, "profile", min_px, max_px, mirrored=False)
+                     + self._run(self._profile, img, "profile_mirrored", min_px, max_px,
+                                 mirrored=True))
+        return max(found, key=lambda b: b.score * b.w) if found else None
+
+    def _run(self, cascade, img, kind, min_px, max_px, mirrored) -> list[Box]:
+        src = np.ascontiguousarray(img[:, ::-1]) if mirrored else img
+        if min(src.shape) < min_px:
+            return []
+        kwargs = {"minSize": (min_px, min_px)}
+        if max_px:
+            kwargs["maxSize"] = (max_px, max_px)
+        rects, _, weights = cascade.detectMultiScale3(
+            src, self.scale_factor, self.min_neighbors, outputRejectLevels=True, **kwargs)
+        out = []
+        for (x, y, bw, bh), wt in zip(np.asarray(rects).reshape(-1, 4), np.ravel(weights)):
+            if mirrored:
+                x = src.shape[1] - x - bw
+            out.append(Box(float(x), float(y), float(bw), float(bh), kind, float(wt)))
+        return out
+
+
+_local = threading.local()
+
+
+def default_detector() -> FaceDetector:
+    det = getattr(_local, "detector", None)
+    if det is None:
+        det = _local.detector = FaceDetector()
+    return det
+
+
+def detect_face(grey: np.ndarray, hint: Box | None = None) -> Box | None:
+    """The best face in ``grey`` (any frame: uint8/float, grey/RGB), or None."""
+    return default_detector().detect(grey, hint)
+
+
+# ----------------------------------------------------------------------------- framing
+
+
+def cmu_rect(box: Box) -> tuple[float, float, float, float]:
+    """(x, y, w, h) of the region a CMU image would show around ``box``."""
+    fx, fy, fw = FRAMING.get(box.kind, FRAMING["frontal"])
+    w = box.w / fw
+    h = w * CMU_ASPECT
+    return box.cx - fx * w, box.cy - fy * h, w, h
+
+
+def centred_rect(shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """The largest centred 128:120 region of a frame: the fallback when no face is found."""
+    fh, fw = shape[:2]
+    w = min(fw, fh / CMU_ASPECT)
+    h = w * CMU_ASPECT
+    return (fw - w) / 2, (fh - h) / 2, w, h
+
+
+def crop_rect(frame: np.ndarray, rect, size: tuple[int, int]) -> np.ndarray:
+    """Grey float32 (H, W) in [0, 1] of ``rect`` (x, y, w, h; may leave the frame: the edge
+    pixels are repeated, as a camera frame would continue), area-resampled to ``size``."""
+    grey = to_grey_uint8(frame)
+    fh, fw = grey.shape
+    x, y, w, h = (int(round(v)) for v in rect)
+    w, h = max(w, 1), max(h, 1)
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
+    if x1 <= x0 or y1 <= y0:  # wholly outside: nothing to show but the nearest edge
+        x0, y0 = min(max(x, 0), fw - 1), min(max(y, 0), fh - 1)
+        x1, y1 = x0 + 1, y0 + 1
+    part = grey[y0:y1, x0:x1]
+    pads = (y0 - y, (y + h) - y1, x0 - x, (x + w) - x1)
+    if any(p > 0 for p in pads):
+        part = cv2.copyMakeBorder(part, *(max(0, p) for p in pads), cv2.BORDER_REPLICATE)
+    H, W = size
+    interp = cv2.INTER_AREA if part.shape[0] >= H else cv2.INTER_LINEAR
+    out = cv2.resize(part, (W, H), interpolation=interp)
+    return out.astype(np.float32) / 255.0
+
+
+def crop_to_cmu(frame: np.ndarray, box: Box | None, size: tuple[int, int]) -> np.ndarray:
+    """The CMU-framed crop around ``box`` (a centred crop when ``box`` is None)."""
+    rect = cmu_rect(box) if box is not None else centred_rect(np.shape(frame))
+    return crop_rect(frame, rect, size)
+
+
+# ----------------------------------------------------------------------------- tracking
+
+
+@dataclass(frozen=True)
+class Track:
+    box: Box                                 # smoothed face box
+    rect: tuple[float, float, float, float]  # smoothed CMU crop region
+    found: bool                              # detected in this frame (else remembered)
+    misses: int                              # frames since the last detection
+
+
+class FaceTracker:
+    """Smooths the face box and crop region over frames and bridges short dropouts.
+
+    The crop region is smoothed rather than derived from the smoothed box, so switching
+    between the frontal and a profile cascade (whose boxes sit differently on the head)
+    glides instead of jumping. A box that lands far from the last one (a new face, a cut)
+    is taken as it is.
+    """
+
+    def __init__(self, alpha: float = 0.5, hold: int = 5):
+        self.alpha = alpha
+        self.hold = hold
+        self._last: Track | None = None
+
+    @property
+    def last(self) -> Track | None:
+        return self._last
+
+    def reset(self) -> None:
+        self._last = None
+
+    def update(self, box: Box | None) -> Track | None:
+        last = self._last
+        if box is None:
+            if last is None or last.misses + 1 > self.hold:
+                self._last = None
+                return None
+            self._last = replace(last, found=False, misses=last.misses + 1)
+            return self._last
+        rect = cmu_rect(box)
+        if last is not None and box.iou(last.box) > 0.1:
+            a = self.alpha
+            mix = lambda old, new: tuple(o + a * (n - o) for o, n in zip(old, new))
+            bx = mix((last.box.x, last.box.y, last.box.w, last.box.h), (box.x, box.y, box.w, box.h))
+            box = Box(*bx, kind=box.kind, score=box.score)
+            rect = mix(last.rect, rect)
+        self._last = Track(box, tuple(rect), True, 0)
+        return self._last
+
+
+# ----------------------------------------------------------------------------- folders
+
+
+@dataclass
+class CroppedFolder:
+    """A labelled folder with faces found and cropped, and what the finding saw."""
+    faceset: "FaceSet"
+    boxes: list                 # Box or None (no face: centred crop) per image, frame pixels
+    frame_sizes: list           # (h, w) of each decoded photo
+    thumbnails: list            # uint8 grey, longest side <= thumb_size, per image
+
+    @property
+    def n_found(self) -> int:
+        return sum(b is not None for b in self.boxes)
+
+
+def labelled_files(root) -> tuple[list[tuple[object, str, str]], list]:
+    """[(path, pose, person)] of every image under ``root`` labelled by a pose folder (the
+    photo-folder format) or by a CMU file name, and the files skipped with the reason."""
+    from pathlib import Path
+
+    from .data_cmu import parse_cmu_name
+    from .data_photos import POSE_FOLDERS, photo_labels
+    from .faceset import Skipped
+    from .imageload import is_image_name
+
+    root = Path(root)
+    todo, skipped = [], []
+    for path in sorted(root.rglob("*")):
+        if path.name.startswith(".") or (path.is_dir() and not is_image_name(path)):
+            continue
+        labels = photo_labels(path, root)
+        if labels is None:
+            cmu = parse_cmu_name(path.name)
+            if cmu is not None:
+                if cmu["scale"] > 1 and (path.parent / path.name.replace(f"_{cmu['scale']}.pgm", ".pgm")).exists():
+                    continue  # the same shot, smaller: find the face in the full-size file
+                labels = (cmu["pose"], cmu["person"])
+            elif is_image_name(path):
+                skipped.append(Skipped(str(path), "not in a folder named " + "/".join(POSE_FOLDERS)))
+                continue
+            else:
+                continue
+        if not is_image_name(path):
+            skipped.append(Skipped(str(path), f"not an image file ({path.suffix or 'no suffix'})"))
+            continue
+        todo.append((path, *labels))
+    return todo, skipped
+
+
+def crop_folder(root, size: tuple[int, int], reporter=None, thumb_size: int = 0) -> CroppedFolder:
+    """Every labelled image under ``root``, its face found and cropped to CMU framing at
+    ``size`` (H, W); unreadable files land in ``faceset.skipped`` with the reason."""
+    from pathlib import Path
+
+    from .errors import DataError
+    from .faceset import FaceRecord, FaceSet, Skipped
+    from .imageload import decode_image
+    from .tasks import NullReporter, Throttle
+
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"photo folder not found: {root}")
+    reporter = reporter or NullReporter()
+    todo, skipped = labelled_files(root)
+    detector, throttle = FaceDetector(), Throttle()
+    images, records, boxes, sizes, thumbs = [], [], [], [], []
+    for i, (path, pose, person) in enumerate(todo):
+        if reporter.should_stop():
+            break
+        if throttle.ready():
+            reporter.report(kind="progress", done=i, total=len(todo),
+                            message=f"finding faces in {root.name}")
+        photo, reason = decode_image(path)
+        if photo is None:
+            skipped.append(Skipped(str(path), reason))
+            continue
+        grey = to_grey_uint8(photo)
+        box = detector.detect(grey)
+        images.append(crop_to_cmu(grey, box, size))
+        records.append(FaceRecord(person, pose, path=str(path)))
+        boxes.append(box)
+        sizes.append(grey.shape)
+        if thumb_size:
+            s = min(1.0, thumb_size / max(grey.shape))
+            thumbs.append(cv2.resize(grey, (max(1, round(grey.shape[1] * s)),
+                                            max(1, round(grey.shape[0] * s))),
+                                     interpolation=cv2.INTER_AREA))
+    found = sum(b is not None for b in boxes)
+    reporter.report(kind="progress", done=len(todo), total=len(todo),
+                    message=f"faces found in {found} of {len(records)} images"
+                            + (f"; {len(records) - found} centre-cropped" if found < len(records) else ""))
+    if not records:
+        detail = f"; {len(skipped)} file(s) unusable, first: {skipped[0]}" if skipped else ""
+        raise DataError(f"no usable images in {root}: looked for image files in subfolders "
+                        f"named left, right, straight, up, or CMU-named .pgm files{detail}")
+    data = np.stack(images).astype(np.float32)
+    return CroppedFolder(FaceSet(data, records, skipped, str(root)), boxes, sizes, thumbs)
+
+
+def load_cropped_folder(root, size: tuple[int, int], reporter=None) -> "FaceSet":
+    """A labelled photo folder as a FaceSet of CMU-framed face crops at ``size`` (H, W)."""
+    return crop_folder(root, size, reporter).faceset
