@@ -5,9 +5,13 @@ the global QThreadPool; ``progress`` carries each report dict, ``finished`` the 
 ``failed`` a one-line message (FaceVizError) or a traceback summary (a bug). ``cancel()`` sets
 the stop flag the job polls; a thread is never terminated. Signals are emitted from the pool
 thread and delivered queued to receivers living in the UI thread.
+
+``pause()`` holds the job at its next ``should_stop()`` poll (the job's thread sleeps on an
+event, its state stays in memory) until ``unpause()`` or ``cancel()``.
 """
 from __future__ import annotations
 
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -32,17 +36,26 @@ class QtReporter:
     """
 
     def __init__(self, signals: _Signals, stop: StopFlag, interval: float = 0.1,
-                 always: tuple[str, ...] = ("epoch", "preview", "result", "layer", "stage")):
+                 always: tuple[str, ...] = ("epoch", "preview", "result", "layer", "stage", "run"),
+                 running: threading.Event | None = None):
         self._signals = signals
         self._stop = stop
         self._throttle = Throttle(interval)
         self._always = always
+        self._running = running  # cleared = paused
 
     def report(self, **values: Any) -> None:
         if values.get("kind") in self._always or self._throttle.ready():
             self._signals.progress.emit(values)
 
     def should_stop(self) -> bool:
+        if self._running is not None and not self._running.is_set():
+            self._signals.progress.emit({"kind": "paused"})
+            while not self._running.wait(0.1):
+                if self._stop.is_set():
+                    break
+            if not self._stop.is_set():
+                self._signals.progress.emit({"kind": "unpaused"})
         return self._stop.is_set()
 
 
@@ -58,11 +71,24 @@ class JobWorker(QRunnable):
         self.failed = self.signals.failed
         self.done = self.signals.done
         self.stop_flag = StopFlag()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self.running = False
 
     def cancel(self) -> None:
         self.stop_flag.set()
+        self._unpaused.set()
+
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def unpause(self) -> None:
+        self._unpaused.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
 
     @property
     def cancelled(self) -> bool:
@@ -74,7 +100,7 @@ class JobWorker(QRunnable):
         return self
 
     def run(self) -> None:  # pool thread
-        reporter = QtReporter(self.signals, self.stop_flag)
+        reporter = QtReporter(self.signals, self.stop_flag, running=self._unpaused)
         try:
             result = self._fn(*self._args, reporter=reporter, **self._kwargs)
         except FaceVizError as exc:

@@ -1,0 +1,47 @@
+"""Help > About: what FaceViz is, and the versions a bug report needs."""
+from __future__ import annotations
+
+import platform
+import sys
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
+
+
+def versions() -> dict[str, str]:
+    from .. import __version__
+    import numpy
+    out = {"FaceViz": __version__, "Qt": qVersion(), "PySide6": pyside_version,
+           "numpy": numpy.__version__,
+           "Python": f"{platform.python_version()} ({sys.implementation.name})"}
+    torch = sys.modules.get("torch")  # imported by the warm-up job; never imported here
+    out["torch"] = torch.__version__ if torch is not None else "not loaded yet"
+    if torch is not None:
+        out["Device"] = ("CUDA: " + torch.cuda.get_device_name(0)) if torch.cuda.is_available() \
+            else "CPU"
+    out["Platform"] = platform.platform(terse=True)
+    return out
+
+
+class AboutDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("About FaceViz")
+        layout = QVBoxLayout(self)
+        title = QLabel("FaceViz")
+        title.setProperty("role", "title")
+        blurb = QLabel("See what a small head-pose CNN learned, and why it fails on new faces: "
+                       "HappyMaps for every filter, comparisons between networks, and live "
+                       "attention on a webcam or your own photos.")
+        blurb.setWordWrap(True)
+        rows = "".join(f"<tr><td style='padding-right:14px;color:#5b6472'>{k}</td>"
+                       f"<td><b>{v}</b></td></tr>" for k, v in versions().items())
+        table = QLabel(f"<table>{rows}</table>")
+        table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.versions_label = table
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        for w in (title, blurb, table, buttons):
+            layout.addWidget(w)
+        self.setMinimumWidth(420)

@@ -1,0 +1,371 @@
+"""The Training page: train, pause, stop and resume runs, and watch them learn.
+
+Pause holds the job in memory (the worker sleeps at its next stop check, freeing the CPU);
+Stop ends it with a checkpoint, and Resume continues a stopped run from that checkpoint.
+With nothing training, the page shows the selected run: its curves and its test results.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool, Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QStyle,
+                               QVBoxLayout, QWidget)
+
+from ...core.errors import FaceVizError
+from ...core.specs import find_spec
+from .. import settings as keys
+from ..context import AppContext, describe_source
+from ..workers import JobWorker
+from .confusion import ConfusionMatrixView
+from .run_details import PerPersonTable, percent
+from .training_jobs import resume_job, train_job
+from .training_plots import TrainingPlots
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None or s != s or s < 0:
+        return "?"
+    s = int(round(s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class TrainingPanel(QWidget):
+    jobDone = Signal()
+
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.worker: JobWorker | None = None
+        self.run_path = ""          # the run being trained or shown
+        self.spec = None
+        self._started = 0.0
+        # Training never queues behind gallery or compare jobs on the global pool.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        self.title = QLabel("Select an experiment")
+        self.title.setProperty("role", "title")
+        self.subtitle = QLabel("")
+        self.subtitle.setProperty("role", "subtitle")
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addLayout(self._controls())
+        layout.addLayout(self._progress_row())
+        self.plots = TrainingPlots()
+        self.results = self._results_box()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("trainingSplitter")
+        self.splitter.addWidget(self.plots)
+        self.splitter.addWidget(self.results)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+
+        context.experimentSelected.connect(self._experiment_selected)
+        context.runSelected.connect(self._run_selected)
+        context.runsChanged.connect(self._refresh_overlays)
+        context.coreReady.connect(self._update_buttons)
+        if context.current_experiment:
+            self._experiment_selected(context.current_experiment)
+        self._update_buttons()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _controls(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 1000)
+        self.epochs.setToolTip("Epochs to train (overrides the spec for this run)")
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 4096)
+        self.batch.setToolTip("Batch size (overrides the spec for this run)")
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(0.00001, 10.0)
+        self.lr.setSingleStep(0.0001)
+        self.lr.setToolTip("Learning rate (overrides the spec for this run)")
+        for label, w in (("Epochs", self.epochs), ("Batch", self.batch), ("Learning rate", self.lr)):
+            row.addWidget(QLabel(label))
+            row.addWidget(w)
+            row.addSpacing(8)
+        sp = QStyle.StandardPixmap
+        self.train_btn = self._button("Train", sp.SP_MediaPlay, self._train_clicked,
+                                      "Start a new run of this experiment with these settings (Ctrl+T)")
+        self.train_btn.setDefault(True)
+        self.pause_btn = self._button("Pause", sp.SP_MediaPause, self.toggle_pause,
+                                      "Hold training in memory and free the CPU; press again to "
+                                      "continue (Ctrl+P)")
+        self.stop_btn = self._button("Stop", sp.SP_MediaStop, self.stop_training,
+                                     "Stop and save a checkpoint; Resume continues it (Ctrl+. or Esc)")
+        self.resume_btn = self._button("Resume", sp.SP_MediaSeekForward, self._resume_clicked,
+                                       "Continue the shown stopped run from its checkpoint (Ctrl+R)")
+        row.addStretch(1)
+        self.overlay = QCheckBox("Overlay earlier runs")
+        self.overlay.setToolTip("Draw this experiment's earlier runs as faint grey curves")
+        self.overlay.setChecked(keys.flag(self.context.settings, keys.TRAIN_OVERLAY, True))
+        self.overlay.toggled.connect(self._overlay_toggled)
+        row.addWidget(self.overlay)
+        for b in (self.train_btn, self.pause_btn, self.stop_btn, self.resume_btn):
+            row.addWidget(b)
+        return row
+
+    def _button(self, text, icon, slot, tip) -> QPushButton:
+        b = QPushButton(self.style().standardIcon(icon), text)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    def _progress_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.progress.setToolTip("Progress over all epochs")
+        self.state = QLabel("Idle")
+        self.state.setMinimumWidth(420)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.state)
+        return row
+
+    def _results_box(self) -> QGroupBox:
+        box = QGroupBox("Test results")
+        row = QHBoxLayout(box)
+        left = QVBoxLayout()
+        self.test_acc = QLabel("–")
+        self.test_acc.setProperty("role", "metric")
+        self.test_acc.setToolTip("Accuracy on the run's held-out test split")
+        self.test_note = QLabel("")
+        self.test_note.setProperty("role", "subtitle")
+        self.test_note.setWordWrap(True)
+        self.people = PerPersonTable()
+        left.addWidget(self.test_acc)
+        left.addWidget(self.test_note)
+        left.addWidget(self.people, 1)
+        self.confusion = ConfusionMatrixView()
+        row.addLayout(left, 2)
+        row.addWidget(self.confusion, 3)
+        return box
+
+    # -- selection ----------------------------------------------------------------------------
+    def _experiment_selected(self, name: str) -> None:
+        if self.is_running() or not name:
+            return
+        try:
+            self.spec = find_spec(name)
+        except FaceVizError as exc:
+            self.spec = None
+            self.title.setText(name)
+            self.subtitle.setText(str(exc))
+            self._update_buttons()
+            return
+        t = self.spec.train
+        self.epochs.setValue(t.epochs)
+        self.batch.setValue(t.batch_size)
+        self.lr.setValue(t.learning_rate)
+        self.title.setText(self.spec.name)
+        h, w = self.spec.input_size
+        self.subtitle.setText(f"{self.spec.description or ''}\nTask {self.spec.task} · input {w}×{h}"
+                              f" · data: {describe_source(self.context.data_source)}")
+        self._refresh_overlays()
+        self._update_buttons()
+
+    def _run_selected(self, path: str) -> None:
+        if self.is_running():
+            return
+        self.show_run(path)
+
+    def show_run(self, path: str) -> None:
+        """Curves and results of a run on disk ("" clears the page)."""
+        self.run_path = path
+        if not path or not self.context.core_ready or not Path(path).is_dir():
+            self.plots.clear()
+            self._show_results(None)
+            self.progress.setValue(0)
+            self.state.setText("No run yet: press Train" if not path else "Loading…")
+            self._update_buttons()
+            return
+        from ...core.runs import Run
+        run = Run(path)
+        st = run.status
+        self.plots.set_history(run.metrics())
+        self._show_results(run.evaluation())
+        epochs = max(1, int(st.get("epochs", 1) or 1))
+        self.progress.setValue(int(1000 * min(1.0, st.get("epoch", 0) / epochs)))
+        state = st.get("state", "unknown")
+        extra = " — Resume continues it" if state == "stopped" else ""
+        if state == "failed" and st.get("error"):
+            extra = f": {st['error']}"
+        self.state.setText(f"{run.id}: {state}, epoch {st.get('epoch', 0)} of {epochs}{extra}")
+        self._refresh_overlays()
+        self._update_buttons()
+
+    def _overlay_toggled(self, on: bool) -> None:
+        self.context.settings.setValue(keys.TRAIN_OVERLAY, on)
+        self._refresh_overlays()
+
+    def _refresh_overlays(self) -> None:
+        if not (self.spec and self.context.core_ready and self.overlay.isChecked()):
+            self.plots.set_overlays([])
+            return
+        from ...core.runs import list_runs
+        others = [r for r in list_runs(self.context.runs_root, experiment=self.spec.name)
+                  if str(r.path) != self.run_path][-5:]
+        self.plots.set_overlays([(r.id, r.metrics()) for r in others])
+
+    def _show_results(self, ev: dict | None) -> None:
+        ev = ev or {}
+        acc = ev.get("accuracy")
+        self.test_acc.setText(percent(acc) if acc is not None else "–")
+        self.test_note.setText(f"{ev.get('n', 0)} test images, {len(ev.get('per_person') or {})} "
+                               "people" if acc is not None else "Results appear when a run finishes.")
+        self.people.set_data(ev.get("per_person"))
+        self.confusion.set_data(ev.get("confusion"), ev.get("classes"))
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def _train_clicked(self) -> None:
+        if self.spec is not None:
+            self.start_training(self.spec.name)
+
+    def _resume_clicked(self) -> None:
+        if self.run_path:
+            self.resume_run(self.run_path)
+
+    def start_training(self, name: str) -> JobWorker | None:
+        """A new run of experiment ``name`` with the override fields applied."""
+        if self.is_running() or not self.context.core_ready:
+            return None
+        if self.spec is None or self.spec.name != name:
+            self._experiment_selected(name)
+        if self.spec is None:
+            return None
+        spec = self.spec.copy()
+        spec.train.epochs = self.epochs.value()
+        spec.train.batch_size = self.batch.value()
+        spec.train.learning_rate = self.lr.value()
+        self.plots.clear()
+        self._show_results(None)
+        return self._start(JobWorker(train_job, self.context, spec), "Starting…")
+
+    def resume_run(self, path: str) -> JobWorker | None:
+        if self.is_running() or not self.context.core_ready:
+            return None
+        from ...core.runs import Run
+        self.show_run(path)
+        self.plots.set_history(Run(path).metrics())
+        return self._start(JobWorker(resume_job, self.context, path), "Resuming…")
+
+    def _start(self, worker: JobWorker, text: str) -> JobWorker:
+        self.worker = worker
+        self._started = time.monotonic()
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.done.connect(self._on_done)
+        self.state.setText(text)
+        self.context.trainingChanged.emit(True)
+        self._update_buttons()
+        worker.start(self.pool)
+        return worker
+
+    def toggle_pause(self) -> None:
+        if self.worker is None:
+            return
+        if self.worker.paused:
+            self.worker.unpause()
+            self.state.setText("Continuing…")
+        else:
+            self.worker.pause()
+            self.state.setText("Pausing at the next batch…")
+        self._update_buttons()
+
+    def stop_training(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.state.setText("Stopping: saving a checkpoint…")
+            self._update_buttons()
+
+    def _on_progress(self, r: dict) -> None:
+        kind = r.get("kind")
+        if kind == "run":
+            self.run_path = r["path"]
+            self.context.training_run = r["path"]
+            self.context.runsChanged.emit()
+            self.context.runSelected.emit(r["path"])
+        elif kind == "batch":
+            self.plots.add_batch(r)
+            done = (r["epoch"] - 1) * r["batches"] + r["batch"]
+            self.progress.setValue(int(1000 * done / max(1, r["epochs"] * r["batches"])))
+            if not self.worker or not self.worker.paused:
+                self.state.setText(f"Epoch {r['epoch']}/{r['epochs']} · batch {r['batch']}/"
+                                   f"{r['batches']} · loss {r['loss']:.3f} · acc {percent(r['acc'])}"
+                                   f" · {r.get('images_per_s', 0):.0f} img/s · ETA "
+                                   f"{fmt_seconds(r.get('eta_s'))}")
+        elif kind == "epoch":
+            self.plots.add_epoch(r)
+            self.progress.setValue(int(1000 * r["epoch"] / max(1, r["epochs"])))
+            self.context.runUpdated.emit(self.run_path)
+        elif kind == "stage":
+            self.state.setText(str(r.get("message", "")).capitalize() + "…")
+        elif kind == "paused":
+            self.state.setText(self.state.text().split(" · ETA")[0] + " · paused (in memory): "
+                               "Continue or Stop")
+        elif kind == "unpaused":
+            self.state.setText("Training…")
+
+    def _on_finished(self, result) -> None:
+        if result is None:
+            self.state.setText("Cancelled before training began")
+            return
+        path = str(result.run.path)
+        if result.stopped:
+            self.state.setText(f"Stopped at epoch {len(result.history)} — checkpoint saved; "
+                               f"Resume continues it")
+        else:
+            acc = (result.evaluation or {}).get("accuracy")
+            took = fmt_seconds(time.monotonic() - self._started)
+            self.state.setText(f"Done in {took}: test accuracy {percent(acc)}")
+            self.progress.setValue(1000)
+            self._show_results(result.evaluation)
+        self.run_path = path
+
+    def _on_failed(self, message: str) -> None:
+        first = message.split("\n", 1)[0]
+        self.state.setText(f"Failed: {first}")
+        self.context.show_status(f"Training failed: {first}", 10000)
+
+    def _on_done(self) -> None:
+        self.worker = None
+        self.context.training_run = ""
+        self.context.trainingChanged.emit(False)
+        self.context.runsChanged.emit()
+        if self.run_path:
+            self.context.runUpdated.emit(self.run_path)
+        self._update_buttons()
+        self.jobDone.emit()
+
+    def _update_buttons(self, *_):
+        running = self.is_running()
+        ready = self.context.core_ready
+        self.train_btn.setEnabled(ready and not running and self.spec is not None)
+        self.pause_btn.setEnabled(running)
+        self.pause_btn.setText("Continue" if running and self.worker.paused else "Pause")
+        self.stop_btn.setEnabled(running)
+        can_resume = False
+        if ready and not running and self.run_path:
+            from ...core.runs import Run
+            run = Run(self.run_path)
+            can_resume = run.state in ("stopped", "failed", "running") and \
+                (run.path / "split.json").exists()
+        self.resume_btn.setEnabled(can_resume)
+        for w in (self.epochs, self.batch, self.lr):
+            w.setEnabled(not running)

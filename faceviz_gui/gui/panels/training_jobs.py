@@ -1,0 +1,52 @@
+"""The jobs the training panel runs on its worker: plain functions taking a reporter.
+
+Each one first sets torch to one thread (the UI keeps the other core on a 2-core machine),
+reports ``kind="run"`` with the run folder as soon as it exists, then hands over to
+core.training, whose batch and epoch reports go straight to the panel.
+"""
+from __future__ import annotations
+
+import shutil
+
+from ...core.errors import FaceVizError
+
+
+def _one_thread() -> None:
+    import torch
+    torch.set_num_threads(1)
+
+
+def train_job(context, spec, reporter):
+    """Train ``spec`` (overrides applied) on the app's data source in a new run."""
+    _one_thread()
+    from ...core.runs import create_run
+    from ...core.training import fit
+    faces = context.faceset(spec.scale, reporter)
+    if faces.size != spec.input_size:
+        raise FaceVizError(f"the data is {faces.size[1]}x{faces.size[0]} but {spec.name} takes "
+                           f"{spec.input_size[1]}x{spec.input_size[0]}")
+    faces.labels(spec.task)  # a DataError now, before a run folder exists
+    if reporter.should_stop():
+        return None
+    run = create_run(spec, context.runs_root, data=context.data_source)
+    reporter.report(kind="run", path=str(run.path))
+    try:
+        return fit(spec, faces, reporter, runs_root=context.runs_root, device=context.device,
+                   run=run, source=context.data_source)
+    except BaseException:
+        if run.state == "created":  # failed before training began: nothing worth keeping
+            shutil.rmtree(run.path, ignore_errors=True)
+        raise
+
+
+def resume_job(context, run_path: str, reporter):
+    """Continue a stopped (or killed) run from its checkpoint."""
+    _one_thread()
+    from ...core.runs import Run
+    from ...core.training import resume
+    run = Run(run_path)
+    data = None
+    if run.status.get("data", "") == context.data_source:
+        data = context.faceset(run.spec.scale, reporter)  # already loaded: no second copy
+    reporter.report(kind="run", path=str(run.path))
+    return resume(run, data, reporter, device=context.device, runs_root=context.runs_root)
