@@ -62,10 +62,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def _split(data: FaceSet, spec: ExperimentSpec) -> dict[str, np.ndarray]:
-    try:
-        from .data import make_split
-    except ImportError:  # TEMP until the data facade lands
-        from .data_split import make_split
+    from .data import make_split
     split = make_split(data, spec.split, spec.task, spec.train.seed)
     if len(split["train"]) == 0 or len(split["test"]) == 0:
         raise FaceVizError(f"the data ({len(data)} images) is too small to split into "
