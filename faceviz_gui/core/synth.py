@@ -23,7 +23,8 @@ from .specs import SCALE_SIZES
 from .synth_draw import Person, draw_shot, random_person
 from .tasks import NullReporter, Reporter, Throttle
 
-SHOTS = tuple(product(POSES, EXPRESSIONS, EYES))  # 32 per person, CMU's order of attributes
+# 32 per person, sorted as load_cmu sorts them, so memory and disk sets line up image by image
+SHOTS = tuple(sorted(product(POSES, EXPRESSIONS, EYES)))
 
 
 def person_name(i: int) -> str:

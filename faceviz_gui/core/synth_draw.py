@@ -103,12 +103,12 @@ def draw_shot(p: Person, pose: str, expression: str, eyes: str,
         pen.rect(cx - rx * 1.1 - yaw * 5, cy - ry * 0.3, cx + rx * 1.1 - yaw * 5, cy + ry * 1.25,
                  fill=p.hair)
     pen.ellipse(cx, cy, rx, ry, fill=p.skin)
-    fx = cx + yaw * rx * 0.42          # where the features centre
+    fx = cx + yaw * rx * 0.5          # where the features centre
     _hair(pen, p, cx, cy, rx, ry, yaw, up)
     if yaw:
         ex = cx - yaw * rx * 0.5       # the ear on the side turned away
-        pen.ellipse(ex, cy + 2, 4, 7, fill=_shade(p.skin, -25))
-        pen.ellipse(ex, cy + 2, 2, 4, fill=_shade(p.skin, -45))
+        pen.ellipse(ex, cy + 2, 5, 8, fill=_shade(p.skin, -30))
+        pen.ellipse(ex, cy + 2, 2.5, 4.5, fill=_shade(p.skin, -55))
     eye_y = cy - ry * (0.42 if up else 0.12)
     nose_y = cy + ry * (0.02 if up else 0.25)
     mouth_y = cy + ry * (0.3 if up else 0.55)
@@ -192,9 +192,9 @@ def _eyes(pen, p, fx, ey, rx, yaw, up, expression, eyes):
 def _nose(pen, p, cx, fx, ey, ny, rx, yaw, up):
     dark = _shade(p.skin, -50)
     if yaw:  # a profile nose sticks out past the cheek, the strongest pose cue
-        tip = cx + yaw * rx * 1.08
-        pen.polygon([(fx + yaw * 1, ey + 2), (tip, ny), (fx + yaw * 2, ny + 3)],
-                    fill=_shade(p.skin, -12), outline=dark)
+        tip = cx + yaw * rx * 1.18
+        pen.polygon([(fx, ey + 1), (tip, ny + 1), (fx + yaw * 2, ny + 4)],
+                    fill=_shade(p.skin, -25), outline=dark)
         pen.ellipse(fx + yaw * rx * 0.42, ny + 2, 1.3, 1, fill=dark)
         return
     pen.line([(fx, ey + 3), (fx - 1, ny)], fill=_shade(p.skin, -30), width=1.0)
