@@ -19,6 +19,7 @@ from .data_pgm import MAX_PIXELS, PGMError, decode_pgm
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm", ".pbm",
                             ".gif", ".tif", ".tiff", ".webp"})
+_NETPBM = (".pgm", ".ppm", ".pnm", ".pbm")
 
 
 def is_image_name(path: str | Path) -> bool:
@@ -95,7 +96,11 @@ def decode_image(path: str | Path, max_pixels: int = MAX_PIXELS
                 fh.seek(0)
                 return decode_pgm(fh.read()), None
             fh.seek(0)
-            return _decode_with_pillow(fh, max_pixels)
+            image, reason = _decode_with_pillow(fh, max_pixels)
+            if image is None and path.suffix.lower() in _NETPBM and reason.startswith("not an"):
+                fh.seek(0)
+                decode_pgm(fh.read(64))  # raises with the PGM reader's reason (bad magic)
+            return image, reason
     except PermissionError:
         return None, "cannot read the file: permission denied"
     except FileNotFoundError:
