@@ -323,9 +323,11 @@ def labelled_files(root) -> tuple[list[tuple[object, str, str]], list]:
     return todo, skipped
 
 
-def crop_folder(root, size: tuple[int, int], reporter=None, thumb_size: int = 0) -> CroppedFolder:
+def crop_folder(root, size: tuple[int, int], reporter=None, thumb_size: int = 0,
+                find_faces: bool = True) -> CroppedFolder:
     """Every labelled image under ``root``, its face found and cropped to CMU framing at
-    ``size`` (H, W); unreadable files land in ``faceset.skipped`` with the reason."""
+    ``size`` (H, W); unreadable files land in ``faceset.skipped`` with the reason.
+    ``find_faces=False`` takes the centred crop of every photo (as data.load_photo_folder)."""
     from pathlib import Path
 
     from .errors import DataError
@@ -351,7 +353,7 @@ def crop_folder(root, size: tuple[int, int], reporter=None, thumb_size: int = 0)
             skipped.append(Skipped(str(path), reason))
             continue
         grey = to_grey_uint8(photo)
-        box = detector.detect(grey)
+        box = detector.detect(grey) if find_faces else None
         images.append(crop_to_cmu(grey, box, size))
         records.append(FaceRecord(person, pose, path=str(path)))
         boxes.append(box)

@@ -60,3 +60,25 @@ def train_pose_run(cmu_dir: Path, root: Path, epochs: int = 12):
     spec.train.batch_size = 32
     data = load_cmu(cmu_dir, scale=4)
     return fit(spec, data, runs_root=root, device="cpu").run
+
+
+_POSE_RUNS: dict = {}
+
+
+def pose_run(cmu_dir: Path, tmp_path_factory):
+    """One CMU pose run per test session, whichever test module asks first."""
+    key = str(cmu_dir)
+    if key not in _POSE_RUNS:
+        _POSE_RUNS[key] = train_pose_run(cmu_dir, tmp_path_factory.mktemp("pose_run"))
+    return _POSE_RUNS[key]
+
+
+def unseen_shots(run, cmu_dir: Path, pose: str, n: int) -> list[Path]:
+    """Full-size shots of ``pose`` whose small versions are in the run's test split."""
+    out = []
+    for p in run.split.get("test", []):
+        name = Path(p).name.replace("_4.pgm", ".pgm")
+        person = name.split("_")[0]
+        if f"_{pose}_" in name and (cmu_dir / person / name).exists():
+            out.append(cmu_dir / person / name)
+    return sorted(out)[:n]
