@@ -96,30 +96,43 @@ class _BarReporter:
     """A core Reporter driving a tqdm bar; Ctrl-C asks the job to stop cleanly."""
 
     def __init__(self) -> None:
-        from tqdm import tqdm
-        self.bar = tqdm(total=0, unit="batch", file=sys.stderr, dynamic_ncols=True)
+        self.bar = None  # made at the first batch, so data loading does not skew its rate
         self.stop = False
+        self.batches = 0
+
+    def _write(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
 
     def report(self, **v) -> None:
         kind = v.get("kind")
         if kind == "batch":
-            self.bar.total = v["epochs"] * v["batches"]
-            self.bar.n = (v["epoch"] - 1) * v["batches"] + v["batch"]
-            self.bar.set_description(f"epoch {v['epoch']}")
+            self.batches = v["batches"]
+            done = (v["epoch"] - 1) * v["batches"] + v["batch"]
+            if self.bar is None:
+                from tqdm import tqdm
+                self.bar = tqdm(total=v["epochs"] * v["batches"], initial=done - 1,
+                                unit="batch", file=sys.stderr, dynamic_ncols=True)
+            self.bar.set_description(f"epoch {v['epoch']}/{v['epochs']}", refresh=False)
             self.bar.set_postfix(loss=f"{v['loss']:.3f}", acc=f"{v['acc']:.3f}", refresh=False)
-            self.bar.refresh()
+            self.bar.update(done - self.bar.n)
         elif kind == "epoch":
+            if self.bar is not None:  # batch reports are throttled: catch up to the epoch end
+                self.bar.update(v["epoch"] * self.batches - self.bar.n)
             val = f", val_acc {v['val_acc']:.3f}" if v.get("val_acc") is not None else ""
-            self.bar.write(f"epoch {v['epoch']}/{v['epochs']}: loss {v['loss']:.4f}, "
-                           f"acc {v['acc']:.3f}{val} ({v['seconds']:.1f}s)")
-        elif kind == "stage":
-            self.bar.write(v.get("message", ""))
+            self._write(f"epoch {v['epoch']}/{v['epochs']}: loss {v['loss']:.4f}, "
+                        f"acc {v['acc']:.3f}{val} ({v['seconds']:.1f}s)")
+        elif kind in ("stage", "progress") and v.get("message"):
+            self._write(v["message"])
 
     def should_stop(self) -> bool:
         return self.stop
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -134,7 +147,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if reporter.stop:  # a second Ctrl-C: give up at once
             raise KeyboardInterrupt
         reporter.stop = True
-        reporter.bar.write("stopping after this batch (Ctrl-C again to abort)...")
+        reporter._write("stopping after this batch (Ctrl-C again to abort)...")
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:

@@ -133,6 +133,14 @@ class Run:
                 h.update(block)
         return h.hexdigest()[:16]
 
+    def remove_partial_writes(self) -> list[Path]:
+        """Delete temporary files a killed process left mid-write (atomic.py names them
+        ``.<name>.<random>.tmp``); the real files beside them are whole."""
+        leftovers = [p for p in self.path.glob(".*.tmp") if p.is_file()]
+        for p in leftovers:
+            p.unlink(missing_ok=True)
+        return leftovers
+
     @property
     def cache_dir(self) -> Path:
         return self.path / "cache"

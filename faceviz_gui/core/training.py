@@ -113,6 +113,7 @@ def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | Non
     pid = status.get("pid")
     if status.get("state") == "running" and pid and pid != os.getpid() and _alive(pid):
         raise RunError(f"run {run.id} is still being trained by process {pid}")
+    run.remove_partial_writes()
     spec = run.spec
     if data is None:
         source = status.get("data", "")
@@ -163,6 +164,7 @@ def train_experiment(spec: ExperimentSpec | str, source: str | None = None,
         spec.train.epochs = epochs
     if seed is not None:
         spec.train.seed = seed
+    resolve_device(device)  # a bad device is an error before minutes of data loading
     reporter = reporter or NullReporter()
     resolved = resolve_source(source)
     reporter.report(kind="stage", message=f"loading {resolved}")
