@@ -1,0 +1,113 @@
+"""Comparing two runs: CKA matrix, unit matching, decision agreement, verdict."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from faceviz_gui.core.compare import compare_runs
+from faceviz_gui.core.errors import RunError
+from faceviz_gui.core.nets import build_model
+from faceviz_gui.core.runs import create_run
+from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.tasks import RecordingReporter
+
+
+def _saved_run(name, root, scale=4, seed=1, **changes):
+    """A run with freshly initialised weights: enough to exercise the comparison."""
+    spec = find_spec(name).copy(scale=scale, **changes)
+    run = create_run(spec, root)
+    run.save_weights(build_model(spec, seed=seed))
+    return run
+
+
+@pytest.fixture(scope="module")
+def probe(synthetic_small):
+    return synthetic_small.subset(np.arange(0, len(synthetic_small), 3))
+
+
+def test_a_run_against_itself_is_identical(trained_run, probe):
+    cmp = compare_runs(trained_run, trained_run, probe)
+    assert cmp.layers_a == cmp.layers_b == ["conv2d_1", "conv2d_2", "conv2d_3",
+                                            "dense_1", "dense_2", "dense_3"]
+    np.testing.assert_allclose(np.diag(cmp.cka), 1.0, atol=1e-6)
+    assert np.all((cmp.cka >= 0) & (cmp.cka <= 1))
+    assert cmp.agreement == 1.0
+    assert "CKA 1.00, 100% agreement" in cmp.verdict
+    assert "learned about the same thing" in cmp.verdict
+    # Every live unit is its own partner at correlation 1; dead ones have none.
+    m = cmp.matches[("dense_2", "dense_2")]
+    live = cmp.features_a["dense_2"].std(axis=0) > 1e-12
+    for i, j, c in m.pairs:
+        if live[i]:
+            assert c == pytest.approx(1.0) and cmp.features_a["dense_2"][:, i].std() > 0
+            assert np.allclose(cmp.features_a["dense_2"][:, i], cmp.features_a["dense_2"][:, j])
+    assert set(m.unmatched_a) == set(np.flatnonzero(~live).tolist())
+    assert cmp.accuracy_a == cmp.accuracy_b is not None
+    data = json.loads(json.dumps(cmp.to_json()))
+    assert data["decision_cka"] == pytest.approx(1.0) and data["agreement"] == 1.0
+
+
+def test_default_probe_is_run_a_test_split(trained_run):
+    cmp = compare_runs(trained_run, trained_run)
+    assert cmp.n_probe == len(trained_run.split["test"])
+
+
+def test_across_architectures(trained_run, probe, tmp_path):
+    half = _saved_run("ex1-1", tmp_path)        # 16, 16, 32 filters
+    deep = _saved_run("ex1-2", tmp_path)        # decision layer dense_6
+    rep = RecordingReporter()
+    cmp = compare_runs(trained_run, half, probe, reporter=rep)
+    assert cmp.cka.shape == (6, 6) and not np.isnan(cmp.cka).any()
+    assert cmp.matches[("dense_3", "dense_3")].pairs
+    m = cmp.match_units("conv2d_3", "conv2d_3")       # 64 units against 32
+    assert len(m.pairs) == 32 and len(m.unmatched_a) >= 32
+    assert cmp.agreement is not None and 0 <= cmp.agreement <= 1
+    assert rep.of_kind("progress")[-1]["done"] == rep.of_kind("progress")[-1]["total"]
+    cmp2 = compare_runs(trained_run, deep, probe)
+    assert cmp2.decision_b == "dense_6" and cmp2.cka.shape == (6, 9)
+    assert "decision layers match at CKA" in cmp2.verdict
+
+
+def test_pose_against_left_maps_the_classes(trained_run, probe, tmp_path):
+    pose = _saved_run("ex1-4", tmp_path)
+    cmp = compare_runs(trained_run, pose, probe)
+    assert cmp.agreement is not None
+    assert "counted as not_left" in cmp.agreement_note
+    assert cmp.accuracy_b is not None
+
+
+def test_unrelated_tasks_have_no_agreement(trained_run, probe, tmp_path):
+    eyes = _saved_run("experiment0", tmp_path, task="eyes")
+    cmp = compare_runs(trained_run, eyes, probe)
+    assert cmp.agreement is None
+    assert "agreement not defined" in cmp.verdict and "eyes" in cmp.verdict
+    assert cmp.to_json()["agreement"] is None
+
+
+def test_other_input_size_resizes_the_probe(trained_run, probe, tmp_path):
+    big = _saved_run("experiment0", tmp_path, scale=2)
+    cmp = compare_runs(trained_run, big, probe)
+    assert any("resized from 32x30 to 64x60 for run B" in n for n in cmp.notes)
+    assert not np.isnan(cmp.cka).any()
+
+
+def test_bad_runs_and_probes(trained_run, probe, tmp_path):
+    empty = create_run(find_spec("experiment0").copy(scale=4), tmp_path)
+    with pytest.raises(RunError, match="no weights"):
+        compare_runs(trained_run, empty, probe)
+    with pytest.raises(RunError, match="at least"):
+        compare_runs(trained_run, trained_run, probe.subset([0, 1]))
+    wide = probe.subset(np.arange(8))
+    wide.images = np.zeros((8, 30, 60), np.float32)
+    with pytest.raises(RunError, match="different shapes"):
+        compare_runs(trained_run, trained_run, wide)
+
+
+def test_stop_returns_what_it_has(trained_run, probe):
+    rep = RecordingReporter(stop_after=("progress", 13))
+    cmp = compare_runs(trained_run, trained_run, probe, reporter=rep)
+    assert cmp.stopped and "stopped" in cmp.verdict
+    assert np.isnan(cmp.cka).any() and not np.isnan(cmp.cka[0]).any()
+    json.dumps(cmp.to_json())
