@@ -273,108 +273,14 @@ class FaceTracker:
         return self._last
 
 
-# ----------------------------------------------------------------------------- folders
+_FOLDER_NAMES = ("CroppedFolder", "labelled_files", "loose_files", "crop_folder", "crop_files",
+                 "load_cropped_folder")
 
 
-@dataclass
-class CroppedFolder:
-    """A labelled folder with faces found and cropped, and what the finding saw."""
-    faceset: "FaceSet"
-    boxes: list                 # Box or None (no face: centred crop) per image, frame pixels
-    frame_sizes: list           # (h, w) of each decoded photo
-    thumbnails: list            # uint8 grey, longest side <= thumb_size, per image
-
-    @property
-    def n_found(self) -> int:
-        return sum(b is not None for b in self.boxes)
-
-
-def labelled_files(root) -> tuple[list[tuple[object, str, str]], list]:
-    """[(path, pose, person)] of every image under ``root`` labelled by a pose folder (the
-    photo-folder format) or by a CMU file name, and the files skipped with the reason."""
-    from pathlib import Path
-
-    from .data_cmu import parse_cmu_name
-    from .data_photos import POSE_FOLDERS, photo_labels
-    from .faceset import Skipped
-    from .imageload import is_image_name
-
-    root = Path(root)
-    todo, skipped = [], []
-    for path in sorted(root.rglob("*")):
-        if path.name.startswith(".") or (path.is_dir() and not is_image_name(path)):
-            continue
-        labels = photo_labels(path, root)
-        if labels is None:
-            cmu = parse_cmu_name(path.name)
-            if cmu is not None:
-                if cmu["scale"] > 1 and (path.parent / path.name.replace(f"_{cmu['scale']}.pgm", ".pgm")).exists():
-                    continue  # the same shot, smaller: find the face in the full-size file
-                labels = (cmu["pose"], cmu["person"])
-            elif is_image_name(path):
-                skipped.append(Skipped(str(path), "not in a folder named " + "/".join(POSE_FOLDERS)))
-                continue
-            else:
-                continue
-        if not is_image_name(path):
-            skipped.append(Skipped(str(path), f"not an image file ({path.suffix or 'no suffix'})"))
-            continue
-        todo.append((path, *labels))
-    return todo, skipped
-
-
-def crop_folder(root, size: tuple[int, int], reporter=None, thumb_size: int = 0,
-                find_faces: bool = True) -> CroppedFolder:
-    """Every labelled image under ``root``, its face found and cropped to CMU framing at
-    ``size`` (H, W); unreadable files land in ``faceset.skipped`` with the reason.
-    ``find_faces=False`` takes the centred crop of every photo (as data.load_photo_folder)."""
-    from pathlib import Path
-
-    from .errors import DataError
-    from .faceset import FaceRecord, FaceSet, Skipped
-    from .imageload import decode_image
-    from .tasks import NullReporter, Throttle
-
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"photo folder not found: {root}")
-    reporter = reporter or NullReporter()
-    todo, skipped = labelled_files(root)
-    detector, throttle = FaceDetector(), Throttle()
-    images, records, boxes, sizes, thumbs = [], [], [], [], []
-    for i, (path, pose, person) in enumerate(todo):
-        if reporter.should_stop():
-            break
-        if throttle.ready():
-            reporter.report(kind="progress", done=i, total=len(todo),
-                            message=f"finding faces in {root.name}")
-        photo, reason = decode_image(path)
-        if photo is None:
-            skipped.append(Skipped(str(path), reason))
-            continue
-        grey = to_grey_uint8(photo)
-        box = detector.detect(grey) if find_faces else None
-        images.append(crop_to_cmu(grey, box, size))
-        records.append(FaceRecord(person, pose, path=str(path)))
-        boxes.append(box)
-        sizes.append(grey.shape)
-        if thumb_size:
-            s = min(1.0, thumb_size / max(grey.shape))
-            thumbs.append(cv2.resize(grey, (max(1, round(grey.shape[1] * s)),
-                                            max(1, round(grey.shape[0] * s))),
-                                     interpolation=cv2.INTER_AREA))
-    found = sum(b is not None for b in boxes)
-    reporter.report(kind="progress", done=len(todo), total=len(todo),
-                    message=f"faces found in {found} of {len(records)} images"
-                            + (f"; {len(records) - found} centre-cropped" if found < len(records) else ""))
-    if not records:
-        detail = f"; {len(skipped)} file(s) unusable, first: {skipped[0]}" if skipped else ""
-        raise DataError(f"no usable images in {root}: looked for image files in subfolders "
-                        f"named left, right, straight, up, or CMU-named .pgm files{detail}")
-    data = np.stack(images).astype(np.float32)
-    return CroppedFolder(FaceSet(data, records, skipped, str(root)), boxes, sizes, thumbs)
-
-
-def load_cropped_folder(root, size: tuple[int, int], reporter=None) -> "FaceSet":
-    """A labelled photo folder as a FaceSet of CMU-framed face crops at ``size`` (H, W)."""
-    return crop_folder(root, size, reporter).faceset
+def __getattr__(name: str):
+    # The photo-folder helpers live in faces_folder.py (this file stays about one frame);
+    # they are still reachable as faces.load_cropped_folder etc.
+    if name in _FOLDER_NAMES:
+        from . import faces_folder
+        return getattr(faces_folder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

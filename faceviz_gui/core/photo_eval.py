@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from .errors import RunError
-from .evaluation import evaluate
-from .faces import crop_folder
+from .evaluation import evaluate, predict
+from .faces_folder import crop_files, crop_folder, loose_files
 from .faceset import FaceSet, Skipped, normalize
 from .tasks import NullReporter, Throttle
 
@@ -38,8 +38,12 @@ class PhotoRow:
     heatmap: np.ndarray | None  # float32 (H, W) [0, 1]
 
     @property
+    def labelled(self) -> bool:
+        return bool(self.true)
+
+    @property
     def correct(self) -> bool:
-        return self.true == self.predicted
+        return self.labelled and self.true == self.predicted
 
 
 @dataclass
@@ -71,7 +75,7 @@ class PhotoEvaluation:
             for r in self.rows:
                 box = "" if r.face_box is None else " ".join(str(int(round(v))) for v in r.face_box)
                 w.writerow([r.path, r.person, r.true, r.predicted, f"{r.confidence:.4f}",
-                            int(r.correct), int(r.face_box is not None), box]
+                            int(r.correct) if r.labelled else "", int(r.face_box is not None), box]
                            + [f"{r.outputs[c]:.4f}" for c in self.classes])
             for s in self.skipped:
                 w.writerow([s.path, "", "", "", "", "", "", f"skipped: {s.reason}"])
@@ -92,7 +96,9 @@ class PhotoEvaluation:
 def evaluate_folder(run, root, crop_faces: bool = True, method: str = "gradcam",
                     reporter=None, thumb_size: int = 96) -> PhotoEvaluation:
     """Every labelled photo under ``root`` scored by ``run`` (a Run), with attention maps
-    (``method`` "none" skips them). Stops early, with the rows so far, when asked."""
+    (``method`` "none" skips them). ``root`` may also be a list of photo files: those in a
+    folder named like a pose are labelled by it, the rest are predicted but not scored.
+    Stops early, with the rows so far, when asked."""
     from .attention import attribute
 
     reporter = reporter or NullReporter()
@@ -100,12 +106,26 @@ def evaluate_folder(run, root, crop_faces: bool = True, method: str = "gradcam",
         raise RunError(f"run {run.id} has no weights yet: train it first")
     model = run.load_model("cpu")
     task = run.spec.task
-    reporter.report(kind="stage", message=f"finding faces in {Path(root).name}")
-    folder = crop_folder(root, tuple(model.input_size), reporter, thumb_size=thumb_size,
-                         find_faces=crop_faces)
+    size = tuple(model.input_size)
+    if isinstance(root, (list, tuple)):
+        reporter.report(kind="stage", message=f"finding faces in {len(root)} photos")
+        folder = crop_files(loose_files(root), size, reporter, thumb_size, crop_faces,
+                            source=f"{len(root)} photos")
+        where = folder.faceset.source
+    else:
+        reporter.report(kind="stage", message=f"finding faces in {Path(root).name}")
+        folder = crop_folder(root, size, reporter, thumb_size=thumb_size, find_faces=crop_faces)
+        where = str(root)
     data: FaceSet = folder.faceset
-    summary = evaluate(model, data, task)  # DataError when the task needs other labels
-    classes = list(summary["classes"])
+    labelled = [i for i, r in enumerate(data.records) if r.pose]
+    classes = list(model.classes)
+    outs_all = predict(model, data.images)
+    summary: dict[str, Any] = {"task": task, "classes": classes, "accuracy": 0.0, "n": 0,
+                               "per_person": {}, "confusion": []}
+    truth: dict[int, str] = {}
+    if labelled:  # DataError when the task needs labels photo folders do not have
+        summary = evaluate(model, data.subset(labelled), task)
+        truth = {i: classes[y] for i, y in zip(labelled, summary["labels"])}
     rows: list[PhotoRow] = []
     throttle = Throttle()
     stopped = False
@@ -116,17 +136,17 @@ def evaluate_folder(run, root, crop_faces: bool = True, method: str = "gradcam",
         if throttle.ready():
             reporter.report(kind="progress", done=i, total=len(data),
                             message=f"attention ({method})")
-        outs = np.asarray(summary["probabilities"][i], dtype=np.float32)
-        pred = int(summary["predictions"][i])
+        outs = np.asarray(outs_all[i], dtype=np.float32)
+        pred = int(outs.argmax())
         heat = None
         if method != "none":
             heat = attribute(model, normalize(data.images[i]), method, target=pred).heatmap
         box = folder.boxes[i]
         rows.append(PhotoRow(
-            rec.path, rec.person, classes[summary["labels"][i]], classes[pred],
+            rec.path, rec.person, truth.get(i, ""), classes[pred],
             float(outs[pred]), {c: float(v) for c, v in zip(classes, outs)},
             None if box is None else (box.x, box.y, box.w, box.h),
             folder.thumbnails[i] if folder.thumbnails else None, data.images[i], heat))
     reporter.report(kind="progress", done=len(rows), total=len(data), message="done")
-    return PhotoEvaluation(run.id, task, classes, str(root), method, crop_faces, rows, summary,
+    return PhotoEvaluation(run.id, task, classes, where, method, crop_faces, rows, summary,
                            list(data.skipped), stopped)

@@ -73,3 +73,17 @@ def test_a_run_without_weights_is_a_clear_error(tiny_spec, tmp_path):
     run = create_run(tiny_spec, tmp_path / "runs")
     with pytest.raises(RunError, match="no weights"):
         evaluate_folder(run, tmp_path)
+
+
+def test_loose_photos_are_predicted_and_only_labelled_ones_scored(trained_run, tmp_path):
+    (tmp_path / "left").mkdir()
+    rng = np.random.default_rng(1)
+    a, b = tmp_path / "left" / "amy_1.png", tmp_path / "holiday.png"
+    for p in (a, b):
+        cv2.imwrite(str(p), (rng.random((120, 128)) * 255).astype(np.uint8))
+    bad = tmp_path / "broken.gif"
+    bad.write_bytes(b"GIF89a broken")
+    ev = evaluate_folder(trained_run, [a, b, bad], method="none")
+    assert [(r.true, r.person) for r in ev.rows] == [("left", "amy"), ("", "unknown")]
+    assert ev.summary["n"] == 1 and len(ev.skipped) == 1
+    assert not ev.rows[1].correct and ev.rows[1].predicted in ("left", "not_left")
