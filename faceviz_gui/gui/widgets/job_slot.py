@@ -3,6 +3,8 @@
 Starting a job cancels the one before it; reports from a cancelled job are dropped (its
 signals stay connected to lambdas that check it is still the wanted one), and every worker is
 kept referenced until its ``done`` so Qt never deletes signals a pool thread still uses.
+When the owner is destroyed (a window closed mid-job), the job is cancelled and its late
+results go nowhere: the callbacks would touch deleted widgets.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ class JobSlot(QObject):
         self.current: JobWorker | None = None
         self.tag: Any = None
         self._alive: set[JobWorker] = set()
+        # Plain Python state, readable after the C++ object is gone.
+        state = self._state = {"alive": True, "workers": self._alive}
+        self.destroyed.connect(lambda *_: _owner_gone(state))
 
     @property
     def busy(self) -> bool:
@@ -38,11 +43,12 @@ class JobSlot(QObject):
         w = JobWorker(fn, *args, **kwargs)
         self.current, self.tag = w, tag
         self._alive.add(w)
+        st = self._state
         if on_progress is not None:
-            w.progress.connect(lambda r, w=w: w is self.current and on_progress(r))
-        w.finished.connect(lambda v, w=w: self._end(w, on_finished, v))
-        w.failed.connect(lambda m, w=w: self._end(w, on_failed, m))
-        w.done.connect(lambda w=w: self._done(w))
+            w.progress.connect(lambda r, w=w: st["alive"] and w is self.current and on_progress(r))
+        w.finished.connect(lambda v, w=w: st["alive"] and self._end(w, on_finished, v))
+        w.failed.connect(lambda m, w=w: st["alive"] and self._end(w, on_failed, m))
+        w.done.connect(lambda w=w: st["workers"].discard(w) if not st["alive"] else self._done(w))
         return w.start()
 
     def cancel(self) -> bool:
@@ -63,3 +69,9 @@ class JobSlot(QObject):
         if w is self.current:       # finished without finished/failed reaching us
             self.current, self.tag = None, None
         self._alive.discard(w)
+
+
+def _owner_gone(state: dict) -> None:
+    state["alive"] = False
+    for w in list(state["workers"]):
+        w.cancel()

@@ -23,9 +23,10 @@ class LayerList(QTreeWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         h = self.header()
         h.setStretchLastSection(False)
-        h.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        for c in (COL_TYPE, COL_UNITS, COL_DEAD):
+        h.setSectionResizeMode(COL_TYPE, QHeaderView.ResizeMode.Stretch)
+        for c in (COL_NAME, COL_UNITS, COL_DEAD):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.setMinimumWidth(240)
         self.currentItemChanged.connect(self._changed)
         self._layers: list[MapLayer] = []
 

@@ -33,6 +33,7 @@ class MapDetail(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(300)
         body = QWidget()
         self.setWidget(body)
         lay = QVBoxLayout(body)
@@ -70,9 +71,9 @@ class MapDetail(QScrollArea):
         form.setVerticalSpacing(3)
         self.stats: dict[str, QLabel] = {}
         for key, label in (("activation", "Activation reached"), ("final_loss", "Final loss"),
-                           ("saturation", "Saturated pixels"), ("hf_energy", "High-frequency energy"),
-                           ("state", "State")):
+                           ("saturation", "Saturated pixels"), ("hf_energy", "High-frequency energy")):
             v = QLabel("–")
+            v.setWordWrap(True)
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.stats[key] = v
             form.addRow(label, v)
@@ -165,7 +166,6 @@ class MapDetail(QScrollArea):
                            else "<span style='color:#5b6472'>Rendering…</span>")
         for v in self.stats.values():
             v.setText("–")
-        self.stats["state"].setText("rendering")
         self.curve.setData([], [])
         self._redraw()
 
@@ -182,7 +182,6 @@ class MapDetail(QScrollArea):
         self.stats["final_loss"].setText("–" if s["final_loss"] is None else f"{s['final_loss']:.4g}")
         self.stats["saturation"].setText(f"{m.saturation:.1%}")
         self.stats["hf_energy"].setText(f"{m.hf_energy:.1%}")
-        self.stats["state"].setText(f"dead: {m.dead_reason}" if m.dead else "alive")
         curve = np.asarray(m.loss_curve, dtype=np.float32)
         self.curve.setData(np.arange(1, len(curve) + 1), curve)
         self._redraw()

@@ -1,0 +1,318 @@
+"""ComparePanel: did two runs learn the same thing? CKA, matched filters, agreement, verdict.
+
+Pick two runs and press Compare: compare_runs runs in a worker (progress bar, Cancel) on run
+A's own test split. The CKA matrix shows as a heat map; clicking a cell shows that layer
+pair's one-to-one matched units with their HappyMaps side by side (rendered in a worker;
+cached layers come at once), the units without a good partner, and above it all the decision
+agreement and the verdict in words.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
+
+from ...core.runs import Run, list_runs
+from ..widgets.heatmap_view import HeatmapView
+from ..widgets.job_slot import JobSlot
+from ..widgets.pair_grid import PairGrid
+from .compare_jobs import compare_job, pair_maps_job, run_label
+
+RUN_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _metric(caption: str) -> tuple[QWidget, QLabel]:
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 18, 0)
+    lay.setSpacing(0)
+    value = QLabel("–")
+    value.setStyleSheet("font-size: 20pt; font-weight: 600; color: #1d4fb8;")
+    cap = QLabel(caption)
+    cap.setStyleSheet("color: #5b6472;")
+    lay.addWidget(value)
+    lay.addWidget(cap)
+    return box, value
+
+
+class ComparePanel(QWidget):
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.comparison = None
+        self.compare_slot = JobSlot(self)
+        self.maps_slot = JobSlot(self)
+        self._maps: dict[tuple, object] = {}      # (run path, layer, steps) -> LayerMaps
+        self._pair: tuple[str, str] = ("", "")
+        self._asked: tuple[str, str] = ("", "")     # run paths of the comparison in flight
+        self.runs_compared: tuple[str, str] = ("", "")
+        self._build()
+        self.refresh_runs()
+        context.runsChanged.connect(self.refresh_runs)
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QHBoxLayout()
+        bar.setContentsMargins(10, 8, 10, 6)
+        self.combo_a, self.combo_b = QComboBox(), QComboBox()
+        for combo, tip in ((self.combo_a, "Run A: its test split is the probe set"),
+                           (self.combo_b, "Run B")):
+            combo.setMinimumContentsLength(28)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setToolTip(tip)
+        swap = QToolButton()
+        swap.setText("⇄")
+        swap.setToolTip("Swap A and B")
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setDefault(True)
+        self.compare_button.setToolTip("Measure how alike the two runs are (Ctrl+Return)")
+        self.compare_button.setShortcut("Ctrl+Return")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.progress = QProgressBar()
+        self.progress.setFixedWidth(180)
+        self.progress.setVisible(False)
+        for w in (QLabel("<b>A</b>"), self.combo_a, swap, QLabel("<b>B</b>"), self.combo_b,
+                  self.compare_button, self.progress, self.cancel_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+
+        self.heatmap = HeatmapView()
+        self.heatmap.clear("Pick two runs and press Compare.\n\nLinear CKA between every "
+                           "layer of A and every layer of B appears here: 1 means the layers "
+                           "represent the probe images the same way.")
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(14, 6, 10, 6)
+        rl.setSpacing(8)
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verdict.setStyleSheet("font-size: 15pt; font-weight: 600; color: #1f2937;"
+                                   "background: #ffffff; border: 1px solid #dde1e6; "
+                                   "border-radius: 8px; padding: 12px 14px;")
+        self.verdict.setVisible(False)
+        metrics = QHBoxLayout()
+        m1, self.cka_value = _metric("decision-layer CKA")
+        m2, self.agreement_value = _metric("decision agreement")
+        m3, self.acc_value = _metric("test accuracy A / B")
+        for m in (m1, m2, m3):
+            metrics.addWidget(m)
+        metrics.addStretch(1)
+        self.metrics_box = QWidget()
+        self.metrics_box.setLayout(metrics)
+        self.metrics_box.setVisible(False)
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #5b6472;")
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setStyleSheet("color: #dde1e6;")
+        self.pair_title = QLabel("")
+        self.pair_title.setWordWrap(True)
+        self.pair_title.setStyleSheet("font-size: 12pt; font-weight: 600; color: #1f2937;")
+        self.pairs = PairGrid()
+        self.pairs.clear("Click a cell of the CKA matrix to see its layers' units matched "
+                         "one to one, their maps side by side.")
+        self.unmatched = QLabel("")
+        self.unmatched.setWordWrap(True)
+        self.unmatched.setStyleSheet("color: #3b4350;")
+        self.stretch_box = QCheckBox("Contrast stretch")
+        self.stretch_box.setToolTip("Stretch each map to its own full range (as in the gallery)")
+        self.stretch_box.setChecked(str(self.context.settings.value("gallery/stretched", False)).lower()
+                                    in ("true", "1"))
+        self.pairs.set_stretched(self.stretch_box.isChecked())
+        self.stretch_box.toggled.connect(self.pairs.set_stretched)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.pair_title, 1)
+        title_row.addWidget(self.stretch_box, 0, Qt.AlignmentFlag.AlignTop)
+        for w in (self.verdict, self.metrics_box, self.notes, line):
+            rl.addWidget(w)
+        rl.addLayout(title_row)
+        rl.addWidget(self.pairs, 1)
+        rl.addWidget(self.unmatched)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.heatmap)
+        split.addWidget(right)
+        right.setVisible(False)          # nothing to show until a comparison exists
+        self.results = right
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 640])
+        split.setChildrenCollapsible(False)
+        self.status = QLabel("")
+        self.status.setStyleSheet("color: #5b6472; padding: 2px 12px 6px 12px;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(bar)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.status)
+
+        swap.clicked.connect(self.swap)
+        self.compare_button.clicked.connect(self.compare)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.heatmap.cellSelected.connect(self._cell_selected)
+
+    # -- runs ---------------------------------------------------------------------------------
+    def refresh_runs(self) -> None:
+        runs = [r for r in list_runs(self.context.runs_root) if r.has_weights]
+        s = self.context.settings
+        keep = (self.combo_a.currentData(RUN_ROLE) or str(s.value("compare/a", "")),
+                self.combo_b.currentData(RUN_ROLE) or str(s.value("compare/b", "")))
+        for combo, want, fallback in ((self.combo_a, keep[0], -1), (self.combo_b, keep[1], -2)):
+            combo.blockSignals(True)
+            combo.clear()
+            for r in reversed(runs):                       # newest first
+                combo.addItem(run_label(r), str(r.path))
+                combo.setItemData(combo.count() - 1, str(r.path), Qt.ItemDataRole.ToolTipRole)
+            i = combo.findData(want, RUN_ROLE)
+            if i < 0 and runs:
+                i = min(len(runs) - 1, -fallback - 1)     # A: newest, B: the one before
+            combo.setCurrentIndex(i)
+            combo.blockSignals(False)
+        self.compare_button.setEnabled(len(runs) >= 1)
+        if not runs:
+            self.status.setText("No trained runs yet: train an experiment first.")
+
+    def set_runs(self, path_a: str, path_b: str) -> None:
+        for combo, path in ((self.combo_a, path_a), (self.combo_b, path_b)):
+            i = combo.findData(str(path), RUN_ROLE)
+            if i < 0:
+                combo.addItem(run_label(Run(path)), str(path))
+                i = combo.count() - 1
+            combo.setCurrentIndex(i)
+
+    def swap(self) -> None:
+        a, b = self.combo_a.currentData(RUN_ROLE), self.combo_b.currentData(RUN_ROLE)
+        if a and b:
+            self.set_runs(b, a)
+
+    # -- comparing ------------------------------------------------------------------------------
+    def compare(self) -> None:
+        a, b = self.combo_a.currentData(RUN_ROLE), self.combo_b.currentData(RUN_ROLE)
+        if not a or not b:
+            self.status.setText("Pick two runs first.")
+            return
+        self._asked = (a, b)
+        self.context.settings.setValue("compare/a", a)
+        self.context.settings.setValue("compare/b", b)
+        self.maps_slot.cancel()
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.compare_button.setEnabled(False)
+        self.status.setText("Comparing…")
+        self.compare_slot.start(compare_job, self.context, Run(a), Run(b),
+                                on_progress=self._on_progress, on_finished=self._on_compared,
+                                on_failed=self._on_failed)
+
+    def cancel(self) -> None:
+        if self.compare_slot.cancel():
+            self.status.setText("Comparison cancelled.")
+        self._idle()
+
+    def _idle(self) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.compare_button.setEnabled(True)
+
+    def _on_progress(self, r: dict) -> None:
+        if r.get("kind") == "progress" and r.get("total"):
+            self.progress.setRange(0, int(r["total"]))
+            self.progress.setValue(int(r.get("done", 0)))
+        if r.get("message"):
+            self.status.setText(str(r["message"]))
+
+    def _on_failed(self, msg: str) -> None:
+        self._idle()
+        self.status.setText(f"Could not compare: {msg.splitlines()[0]}")
+        self.context.show_status(f"Compare: {msg.splitlines()[0]}", 8000)
+
+    def _on_compared(self, cmp) -> None:
+        self._idle()
+        if cmp.stopped:
+            self.status.setText("Comparison stopped before it finished.")
+            return
+        self.comparison = cmp
+        self.runs_compared = self._asked
+        self.results.setVisible(True)
+        self.heatmap.set_matrix(cmp.cka, cmp.layers_a, cmp.layers_b, title="Linear CKA",
+                                row_title=f"A: {cmp.experiment_a}", col_title=f"B: {cmp.experiment_b}")
+        self.verdict.setText(cmp.verdict[:1].upper() + cmp.verdict[1:] + ".")
+        self.verdict.setVisible(True)
+        self.cka_value.setText(f"{cmp.decision_cka:.2f}")
+        self.agreement_value.setText("n/a" if cmp.agreement is None else f"{cmp.agreement:.0%}")
+        self.agreement_value.setToolTip(cmp.agreement_note)
+        acc = [("–" if v is None else f"{v:.0%}") for v in (cmp.accuracy_a, cmp.accuracy_b)]
+        self.acc_value.setText(" / ".join(acc))
+        self.metrics_box.setVisible(True)
+        self.notes.setText(f"Probe: {cmp.n_probe} images ({cmp.probe_source}). "
+                           f"Agreement: {cmp.agreement_note}."
+                           + "".join(f" {n[:1].upper() + n[1:]}." for n in cmp.notes))
+        self.status.setText(f"Compared {cmp.run_a} with {cmp.run_b}. Click a cell to see its units.")
+        first = cmp.layers_a[0]
+        partner = cmp.best_partner(first)[0] or cmp.layers_b[0]
+        self.heatmap.select(0, cmp.layers_b.index(partner))
+        self.heatmap.setFocus()
+
+    # -- one layer pair ---------------------------------------------------------------------------
+    def _cell_selected(self, r: int, c: int) -> None:
+        cmp = self.comparison
+        if cmp is None:
+            return
+        la, lb = cmp.layers_a[r], cmp.layers_b[c]
+        self._pair = (la, lb)
+        # Hungarian matching on (probe x units) features: a few ms of numpy, no torch.
+        match = cmp.match_units(la, lb)
+        run_a, run_b = Run(self.runs_compared[0]), Run(self.runs_compared[1])
+        asp = lambda run: run.spec.input_size[0] / run.spec.input_size[1]  # noqa: E731
+        self.pairs.set_pairs(match.pairs, match.threshold, asp(run_a), asp(run_b))
+        self.pair_title.setText(f"{la} (A) ↔ {lb} (B)  ·  CKA {cmp.cka[r, c]:.2f}  ·  "
+                                f"{len(match.good_pairs)} of {len(match.pairs)} units matched "
+                                f"(r ≥ {match.threshold:.1f}), mean r {match.mean_correlation:.2f}")
+        self.unmatched.setText(_unmatched_text(match))
+        self._load_pair_maps(run_a, la, run_b, lb)
+
+    def _load_pair_maps(self, run_a: Run, la: str, run_b: Run, lb: str) -> None:
+        steps = int(self.context.settings.value("gallery/steps", 256))
+        ka, kb = (str(run_a.path), la, steps), (str(run_b.path), lb, steps)
+        for side, key in (("a", ka), ("b", kb)):
+            if key in self._maps:
+                lm = self._maps[key]
+                self.pairs.set_images(side, [m.index for m in lm.maps], [m.image for m in lm.maps])
+        if ka in self._maps and kb in self._maps:
+            self.maps_slot.cancel()
+            return
+        self.status.setText(f"Rendering the maps of {la} (A) and {lb} (B)…")
+        self.maps_slot.start(pair_maps_job, run_a, la, run_b, lb, steps, self.context.device,
+                             on_progress=self._on_map_preview,
+                             on_finished=lambda res, ka=ka, kb=kb: self._on_pair_maps(ka, kb, res),
+                             on_failed=lambda m: self.status.setText(f"Maps unavailable: {m.splitlines()[0]}"))
+
+    def _on_map_preview(self, r: dict) -> None:
+        if r.get("kind") == "preview" and r.get("side") in ("a", "b"):
+            self.pairs.set_images(r["side"], r["indices"], r["images"])
+        elif r.get("kind") == "progress" and r.get("message"):
+            self.status.setText(f"Rendering maps: {r['message']}")
+
+    def _on_pair_maps(self, ka: tuple, kb: tuple, res) -> None:
+        lm_a, lm_b = res
+        for side, key, lm in (("a", ka, lm_a), ("b", kb, lm_b)):
+            if lm is not None and lm.settings.get("complete", True):
+                self._maps[key] = lm
+            if lm is not None:
+                self.pairs.set_images(side, [m.index for m in lm.maps], [m.image for m in lm.maps])
+        self.status.setText(f"Maps of {ka[1]} (A) and {kb[1]} (B) shown.")
+
+
+def _unmatched_text(match) -> str:
+    def units(xs):
+        if not xs:
+            return "none"
+        s = ", ".join(f"#{u}" for u in xs[:24])
+        return s + (f" and {len(xs) - 24} more" if len(xs) > 24 else "")
+    return (f"<b>Without a good partner</b> (unique to one run): A {match.layer_a}: "
+            f"{units(match.unmatched_a)}  ·  B {match.layer_b}: {units(match.unmatched_b)}")

@@ -1,0 +1,341 @@
+"""GalleryPanel: every layer's HappyMaps for the run in view, with a detail view per filter.
+
+Layers on the left, the map grid in the middle, the chosen filter's detail on the right.
+Rendering runs in a JobWorker (render_layer reports previews as it optimises); choosing another
+layer cancels the render no longer wanted. Rendered layers are kept in memory per weights
+file, and render_layer serves repeats from its disk cache, so a layer seen once shows at once.
+The panel only works while visible: selecting a run on another page costs nothing until the
+gallery is opened.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QSplitter, QToolButton, QVBoxLayout, QWidget)
+
+from ...core.maptypes import LayerMaps
+from ...core.runs import Run, list_runs
+from ..widgets.layer_list import LayerList
+from ..widgets.layer_names import MapLayer, first_conv_kernels, map_layers
+from ..widgets.map_detail import MapDetail
+from ..widgets.map_grid import FINAL, PREVIEW, MapGrid
+from .gallery_jobs import JobSlot, render_job, top_images_job, top_items
+
+STEP_CHOICES = (64, 128, 256, 512)
+
+
+class GalleryPanel(QWidget):
+    def __init__(self, context, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.run: Run | None = None
+        self.layers: list[MapLayer] = []
+        self._maps: dict[tuple, LayerMaps] = {}     # (weights stamp, layer, steps) -> maps
+        self._top: dict[tuple, object] = {}         # (weights stamp, layer) -> top images
+        self._kernels = None
+        self._pending_run: str | None = None
+        self._t_open = 0.0
+        self.render_slot = JobSlot(self)
+        self.top_slot = JobSlot(self)
+        self._build()
+        s = context.settings
+        self.detail.set_display(_bool(s.value("gallery/stretched", False)),
+                                str(s.value("gallery/cmap", "grey")))
+        self.grid.set_tile_width(int(s.value("gallery/tile", 96)))
+        self.set_steps(int(s.value("gallery/steps", 256)))
+        context.runSelected.connect(self.show_run)
+        context.experimentSelected.connect(self._experiment_selected)
+        context.runsChanged.connect(self._runs_changed)
+        if getattr(context, "runUpdated", None) is not None:
+            context.runUpdated.connect(self._run_updated)
+        if context.current_run:
+            self.show_run(context.current_run)
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        top = QHBoxLayout()
+        top.setContentsMargins(10, 8, 10, 4)
+        self.run_label = QLabel("No run selected")
+        self.run_label.setProperty("role", "title")
+        self.run_label.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.steps_box = QComboBox()
+        self.steps_box.setToolTip("Optimisation steps per map: more is sharper and slower")
+        for n in STEP_CHOICES:
+            self.steps_box.addItem(f"{n} steps", n)
+        self.steps_box.currentIndexChanged.connect(self._steps_changed)
+        zoom_out, zoom_in = QToolButton(), QToolButton()
+        zoom_out.setText("−")
+        zoom_in.setText("+")
+        zoom_out.setToolTip("Smaller maps (−)")
+        zoom_in.setToolTip("Larger maps (+)")
+        self.progress = QProgressBar()
+        self.progress.setFixedWidth(200)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop rendering this layer")
+        self.stop_button.setVisible(False)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Export this run's maps as PNG sheets, HTML or PDF")
+        self.export_button.setEnabled(False)
+        top.addWidget(self.run_label, 1)
+        top.addWidget(self.progress)
+        top.addWidget(self.stop_button)
+        top.addSpacing(8)
+        top.addWidget(self.steps_box)
+        top.addWidget(zoom_out)
+        top.addWidget(zoom_in)
+        top.addWidget(self.export_button)
+
+        self.layer_list = LayerList()
+        self.grid = MapGrid()
+        self.detail = MapDetail()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.layer_list)
+        split.addWidget(self.grid)
+        split.addWidget(self.detail)
+        split.setStretchFactor(1, 1)
+        split.setSizes([250, 640, 360])
+        split.setChildrenCollapsible(False)
+        self.splitter = split
+        self.status = QLabel("")
+        self.status.setStyleSheet("color: #5b6472; padding: 2px 12px 6px 12px;")
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(top)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.status)
+
+        self.layer_list.layerChosen.connect(self.open_layer)
+        self.grid.currentChanged.connect(self._filter_changed)
+        self.grid.layerStepRequested.connect(self.layer_list.step)
+        self.grid.zoomChanged.connect(lambda w: self.context.settings.setValue("gallery/tile", w))
+        self.detail.displayChanged.connect(self._display_changed)
+        zoom_in.clicked.connect(self.grid.zoom_in)
+        zoom_out.clicked.connect(self.grid.zoom_out)
+        self.stop_button.clicked.connect(self.stop)
+        self.export_button.clicked.connect(self.open_export)
+
+    # -- run ---------------------------------------------------------------------------------
+    def show_run(self, path: str) -> None:
+        if not self.isVisible():
+            self._pending_run = path       # opened when the page is shown
+            return
+        self._pending_run = None
+        run = Run(path) if path and (Path(path) / "spec.toml").is_file() else None
+        if run is not None and self.run is not None and run.path == self.run.path:
+            return
+        self.stop()
+        self.top_slot.cancel()
+        self.run = run
+        self._maps.clear()
+        self._top.clear()
+        self.detail.clear()
+        if run is None:
+            self._clear("No run selected")
+            return
+        if not run.has_weights:
+            self._clear(f"{run.id} has no weights yet: train it first")
+            return
+        self.layers = map_layers(run.spec)
+        self._kernels = first_conv_kernels(run.weights_path, run.spec)
+        st = run.status
+        acc = (run.evaluation() or {}).get("accuracy")
+        self.run_label.setText(f"{st.get('experiment', run.spec.name)}  ·  {run.id}"
+                               + (f"  ·  test accuracy {acc:.1%}" if isinstance(acc, float) else ""))
+        self.export_button.setEnabled(True)
+        self.layer_list.set_layers(self.layers)
+        wanted = str(self.context.settings.value("gallery/layer", ""))
+        if not self.layer_list.select_layer(wanted) and self.layers:
+            self.layer_list.select_layer(self.layers[0].name)
+
+    def _clear(self, text: str) -> None:
+        self.layers = []
+        self.layer_list.set_layers([])
+        self.grid.reset(0)
+        self.grid.set_empty_text(text)
+        self.run_label.setText(text)
+        self.export_button.setEnabled(False)
+        self.status.setText("")
+
+    def _experiment_selected(self, name: str) -> None:
+        if self.run is not None and self.run.status.get("experiment") == name:
+            return
+        runs = [r for r in list_runs(self.context.runs_root, name) if r.has_weights]
+        if runs:
+            self.show_run(str(runs[-1].path))
+
+    def _runs_changed(self) -> None:
+        if self.run is not None and not (self.run.path / "spec.toml").is_file():
+            self.show_run("")
+
+    def _run_updated(self, path: str) -> None:
+        if self.run is not None and Path(path) == self.run.path:
+            self.status.setText("This run has new weights (training goes on): "
+                                "choose the layer again to see the new maps.")
+
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        if self._pending_run is not None:
+            self.show_run(self._pending_run)
+
+    # -- layers ------------------------------------------------------------------------------
+    @property
+    def steps(self) -> int:
+        return int(self.steps_box.currentData())
+
+    def set_steps(self, n: int) -> None:
+        i = self.steps_box.findData(int(n))
+        if i < 0:
+            self.steps_box.addItem(f"{n} steps", int(n))
+            i = self.steps_box.count() - 1
+        self.steps_box.setCurrentIndex(i)
+
+    def _steps_changed(self) -> None:
+        self.context.settings.setValue("gallery/steps", self.steps)
+        if self.layer_list.current_layer():
+            self.open_layer(self.layer_list.current_layer())
+
+    def _stamp(self) -> tuple:
+        try:
+            return (str(self.run.path), self.run.weights_path.stat().st_mtime_ns)
+        except OSError:
+            return (str(self.run.path), 0)
+
+    def current_layer(self) -> str:
+        return self.layer_list.current_layer()
+
+    def open_layer(self, name: str) -> None:
+        if self.run is None or not name:
+            return
+        self.layer_list.select_layer(name)
+        self.context.settings.setValue("gallery/layer", name)
+        self.stop()
+        ml = next(l for l in self.layers if l.name == name)
+        self.grid.reset(ml.units, self.run.spec.input_size, f"{name}  ·  {ml.describe()}")
+        done = self._maps.get((self._stamp(), name, self.steps))
+        if done is not None:
+            self._show_maps(done, cached=True)
+            return
+        self.status.setText(f"Rendering {name}…")
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.stop_button.setVisible(True)
+        key = (self._stamp(), name, self.steps)
+        self._t_open = time.monotonic()
+        self.render_slot.start(render_job, self.run, name, steps=self.steps, device=self.context.device,
+                               on_progress=self._on_progress,
+                               on_finished=lambda lm, key=key: self._on_rendered(key, lm),
+                               on_failed=self._on_failed)
+
+    def stop(self) -> None:
+        """Cancel the render in flight (its late reports are ignored)."""
+        if self.render_slot.cancel():
+            self.status.setText("Stopped.")
+        self.progress.setVisible(False)
+        self.stop_button.setVisible(False)
+
+    def _on_progress(self, r: dict) -> None:
+        if r.get("layer") not in (None, self.current_layer()):
+            return
+        if r.get("kind") == "preview" and not r.get("final"):
+            self.grid.set_images(r["indices"], r["images"], step=r.get("step"))
+            if self.grid.current() in r["indices"]:
+                self._filter_changed(self.grid.current())
+        elif r.get("kind") == "progress" and r.get("total"):
+            self.progress.setRange(0, int(r["total"]))
+            self.progress.setValue(int(r.get("done", 0)))
+            self.status.setText(f"Rendering {r.get('layer', '')}: step {r.get('done')} of {r['total']}")
+
+    def _on_rendered(self, key: tuple, lm: LayerMaps) -> None:
+        self.progress.setVisible(False)
+        self.stop_button.setVisible(False)
+        if not lm.settings.get("complete", True):
+            self.grid.set_maps(lm.maps)
+            self.status.setText(f"{lm.layer}: stopped after {len(lm.maps)} maps.")
+            return
+        self._maps[key] = lm
+        self._show_maps(lm, cached=False)
+
+    def _show_maps(self, lm: LayerMaps, cached: bool) -> None:
+        self.grid.set_maps(lm.maps)
+        reasons = sorted({m.dead_reason for m in lm.maps if m.dead and m.dead_reason})
+        self.layer_list.set_dead(lm.layer, lm.dead_count, len(lm.maps), ", ".join(reasons))
+        # A disk-cache hit carries the seconds of the original render: compare with our wait.
+        waited = time.monotonic() - self._t_open
+        how = ("shown from memory" if cached else "shown from the cache" if waited < 0.5 * lm.seconds
+               else f"rendered in {lm.seconds:.1f} s")
+        self.status.setText(f"{lm.layer}: {lm.summary()}  ·  {lm.settings.get('steps', '?')} steps, "
+                            f"{how}  ·  arrows: filters, PgUp/PgDn: layers, +/−: zoom")
+        self.progress.setVisible(False)
+        self.stop_button.setVisible(False)
+        self._filter_changed(self.grid.current())
+
+    def _on_failed(self, msg: str) -> None:
+        self.progress.setVisible(False)
+        self.stop_button.setVisible(False)
+        self.status.setText(f"Could not render: {msg.splitlines()[0]}")
+        self.context.show_status(f"Gallery: {msg.splitlines()[0]}", 8000)
+
+    # -- detail ------------------------------------------------------------------------------
+    def _filter_changed(self, i: int) -> None:
+        t = self.grid.tile(i)
+        layer = self.current_layer()
+        if t is None or not layer:
+            self.detail.clear()
+            return
+        if t.stage == FINAL and t.fmap is not None:
+            self.detail.show_map(t.fmap)
+        else:
+            self.detail.show_pending(layer, i, t.image if t.stage == PREVIEW else None, t.step)
+        first_conv = bool(self.layers) and layer == self.layers[0].name and self.layers[0].kind == "conv2d"
+        self.detail.show_kernel(self._kernels[i, 0] if first_conv and self._kernels is not None
+                                and i < len(self._kernels) else None)
+        self._show_top(layer, i, t.stage == FINAL)
+
+    def _show_top(self, layer: str, i: int, final: bool) -> None:
+        key = (self._stamp(), layer)
+        if key in self._top:
+            self.detail.set_top_images(top_items(self._top[key], i))
+            return
+        if not final or self.render_slot.busy:
+            self.detail.set_top_images(None, "Found once the layer's maps are done.")
+            return
+        self.detail.set_top_images(None, "Finding the images that excite it most…")
+        if self.top_slot.busy and self.top_slot.tag == key:
+            return
+        self.top_slot.start(top_images_job, self.context, self.run, layer, tag=key,
+                            on_finished=lambda res, key=key: self._on_top(key, res),
+                            on_failed=lambda msg: self.detail.set_top_images(
+                                None, f"Top images unavailable: {msg.splitlines()[0]}"))
+
+    def _on_top(self, key: tuple, result) -> None:
+        self._top[key] = result
+        if key == (self._stamp(), self.current_layer()):
+            self.detail.set_top_images(top_items(result, self.grid.current()))
+
+    def _display_changed(self, stretched: bool, cmap: str) -> None:
+        self.grid.set_display(stretched=stretched, cmap=cmap)
+        self.context.settings.setValue("gallery/stretched", stretched)
+        self.context.settings.setValue("gallery/cmap", cmap)
+
+    def open_export(self) -> None:
+        from ..export_dialog import ExportDialog
+        dlg = ExportDialog(self.context, self, run=self.run,
+                           layers=[self.current_layer()] if self.current_layer() else None)
+        dlg.set_steps(self.steps)
+        dlg.open()
+
+    def closeEvent(self, e) -> None:
+        self.render_slot.cancel()
+        self.top_slot.cancel()
+        super().closeEvent(e)
+
+
+def _bool(v) -> bool:
+    return v is True or str(v).lower() in ("true", "1", "yes")

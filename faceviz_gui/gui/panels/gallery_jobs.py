@@ -1,0 +1,36 @@
+"""The gallery's worker jobs (run on the pool, never on the UI thread) and result adapters."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..widgets.job_slot import JobSlot  # noqa: F401  (re-exported for the panel)
+
+
+def render_job(run, layer: str, steps: int, device: str = "cpu", reporter=None):
+    from ...core.happymaps import render_layer
+    return render_layer(run, layer, steps=steps, device=device, reporter=reporter)
+
+
+def probe_faceset(context, run, reporter=None):
+    """The images a run is probed with: its own test split when it can be rebuilt, else
+    the data set in use (a run trained elsewhere may not know its data source here)."""
+    from ...core.errors import FaceVizError
+    from ...core.evaluation import run_test_set
+    data = context.faceset(run.spec.scale, reporter) if hasattr(context, "faceset") else None
+    try:
+        return run_test_set(run, data)
+    except FaceVizError:
+        if data is None:
+            raise
+        return data
+
+
+def top_images_job(context, run, layer: str, k: int = 9, reporter=None):
+    from ...core.happymaps import top_images
+    data = probe_faceset(context, run, reporter)
+    return top_images(run, layer, data, k=k)
+
+
+def top_items(result, index: int) -> list:
+    """(image, box, caption) triples of filter ``index`` for MapDetail.set_top_images."""
+    return []

@@ -1,0 +1,100 @@
+"""ComparePanel with real compare_runs and render_layer jobs on tiny runs."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from faceviz_gui.core.nets import build_model
+from faceviz_gui.core.runs import Run, create_run
+from faceviz_gui.gui.context import AppContext
+from faceviz_gui.gui.panels.compare import ComparePanel
+
+
+@pytest.fixture
+def runs(trained_run, tiny_spec, tmp_path):
+    """The trained run, an exact copy of it, and an untrained ex1-1 (half the filters)."""
+    root = tmp_path / "runs"
+    a = Run(shutil.copytree(trained_run.path, root / trained_run.id,
+                            ignore=shutil.ignore_patterns("cache")))
+    same = Run(shutil.copytree(a.path, root / (a.id + "-copy")))
+    half = tiny_spec.copy(name="ex1-1")
+    for i, layer in enumerate(half.layers):
+        if layer.type == "conv2d":
+            layer.filters //= 2
+    b = create_run(half, root)
+    b.set_status(state="done")
+    b.save_weights(build_model(half, seed=1))
+    return a, same, b
+
+
+@pytest.fixture
+def panel(qtbot, runs, tmp_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    settings.setValue("gallery/steps", 16)
+    ctx = AppContext(runs_root=runs[0].path.parent, settings=settings)
+    p = ComparePanel(ctx)
+    qtbot.addWidget(p)
+    p.resize(1280, 800)
+    p.show()
+    qtbot.waitExposed(p)
+    yield p
+    qtbot.waitUntil(lambda: p.compare_slot.alive == 0 and p.maps_slot.alive == 0, timeout=30000)
+
+
+def test_lists_runs_and_compares_a_run_with_itself(qtbot, panel, runs):
+    a, same, _ = runs
+    assert panel.combo_a.count() == 3 and panel.combo_b.count() == 3
+    assert not panel.results.isVisible()
+    panel.set_runs(str(a.path), str(same.path))
+    with qtbot.waitSignal(panel.heatmap.cellSelected, timeout=60000):
+        qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
+    cka = panel.heatmap.values()
+    assert cka.shape == (6, 6)
+    assert np.allclose(np.diag(cka), 1.0, atol=1e-4)
+    assert panel.agreement_value.text() == "100%"
+    assert "same thing" in panel.verdict.text()
+    assert panel.results.isVisible() and panel.verdict.isVisible()
+    # The first layer with its best partner (itself): every unit matched to its twin.
+    assert panel.heatmap.selected() == (0, 0)
+    pairs = panel.pairs.pairs()
+    assert len(pairs) == 32 and all(i == j and good for i, j, _, good in pairs)
+    qtbot.waitUntil(lambda: panel.pairs.images_shown() == 32, timeout=30000)
+    assert "none" in panel.unmatched.text()
+
+
+def test_compare_across_architectures_and_pick_a_layer_pair(qtbot, panel, runs):
+    a, _, b = runs
+    panel.set_runs(str(a.path), str(b.path))
+    with qtbot.waitSignal(panel.heatmap.cellSelected, timeout=60000):
+        panel.compare()
+    assert panel.heatmap.values().shape == (6, 6)
+    assert panel.verdict.text().startswith("Decision layers match at CKA")
+    r = panel.heatmap.cell_rect(1, 1).center().toPoint()
+    with qtbot.waitSignal(panel.heatmap.cellSelected) as sig:
+        qtbot.mouseClick(panel.heatmap, Qt.MouseButton.LeftButton, pos=r)
+    assert sig.args == [1, 1]
+    assert panel.pair_title.text().startswith("conv2d_2 (A) ↔ conv2d_2 (B)")
+    assert len(panel.pairs.pairs()) == 16              # 32 filters against 16: 16 pairs
+    assert "A conv2d_2" in panel.unmatched.text()
+    qtbot.waitUntil(lambda: panel.pairs.images_shown() == 16, timeout=30000)
+    qtbot.keyClick(panel.heatmap, Qt.Key.Key_Down)
+    assert panel.heatmap.selected() == (2, 1)
+
+
+def test_cancel_drops_the_comparison(qtbot, panel, runs):
+    a, same, _ = runs
+    panel.set_runs(str(a.path), str(same.path))
+    panel.compare()
+    assert panel.cancel_button.isVisible() and not panel.compare_button.isEnabled()
+    panel.cancel()
+    assert "cancelled" in panel.status.text()
+    assert panel.compare_button.isEnabled() and not panel.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: panel.compare_slot.alive == 0, timeout=30000)
+    assert panel.comparison is None and panel.heatmap.values().size == 0
