@@ -48,7 +48,8 @@ class _Bar:
             self.kind = kind
             unit = dict(unit="B", unit_scale=True, unit_divisor=1024) if kind == "download" \
                 else dict(unit=" files")
-            self.bar = tqdm(total=v.get("total"), desc=kind, leave=True, **unit)
+            desc = {"download": "downloading", "progress": "importing"}.get(kind, kind)
+            self.bar = tqdm(total=v.get("total"), desc=desc, leave=True, **unit)
         if v.get("total") is not None:
             self.bar.total = v["total"]
         if v.get("done") is not None:

@@ -105,13 +105,17 @@ def load_cmu(root: str | Path, scale: int = 2, people: list[str] | None = None,
         if throttle.ready():
             reporter.report(kind="progress", done=i, total=len(keys),
                             message=f"reading CMU faces in {root.name}")
-        path = shots[key].get(scale) or shots[key][1]
-        try:
-            image = read_pgm(path)
-        except (PGMError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, PGMError) else \
-                f"cannot read the file: {exc.strerror or exc}"
-            skipped.append(Skipped(str(path), reason))
+        image, path = None, None
+        # the asked scale first; a bad or missing small file falls back to the full-size shot
+        for candidate in dict.fromkeys(p for p in (shots[key].get(scale), shots[key].get(1)) if p):
+            try:
+                image, path = read_pgm(candidate), candidate
+                break
+            except (PGMError, OSError) as exc:
+                reason = str(exc) if isinstance(exc, PGMError) else \
+                    f"cannot read the file: {exc.strerror or exc}"
+                skipped.append(Skipped(str(candidate), reason))
+        if image is None:
             continue
         images[len(records)] = resize_area(image, size)
         records.append(FaceRecord(*key, scale=scale, path=str(path)))

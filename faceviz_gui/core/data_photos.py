@@ -51,7 +51,9 @@ def load_photo_folder(root: str | Path, size: tuple[int, int],
     skipped: list[Skipped] = []
     todo: list[tuple[Path, str, str]] = []
     for path in sorted(root.rglob("*")):
-        if path.name.startswith(".") or (path.is_dir() and not is_image_name(path)):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # hidden files and folders (.DS_Store, .thumbnails) are not the user's
+        if path.is_dir() and not is_image_name(path):
             continue
         labels = photo_labels(path, root)
         if labels is None:

@@ -19,6 +19,7 @@ from .data_pgm import MAX_PIXELS, PGMError, decode_pgm
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm", ".pbm",
                             ".gif", ".tif", ".tiff", ".webp"})
+MAX_FILE_BYTES = 512 * 1024 * 1024  # read whole into memory below this; no photo is bigger
 _NETPBM = (".pgm", ".ppm", ".pnm", ".pbm")
 
 
@@ -88,6 +89,8 @@ def decode_image(path: str | Path, max_pixels: int = MAX_PIXELS
     try:
         if path.is_dir():
             return None, "is a folder, not an image file"
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, f"file too large for an image ({path.stat().st_size:,} bytes)"
         with open(path, "rb") as fh:
             head = fh.read(2)
             if not head:

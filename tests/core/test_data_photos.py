@@ -88,3 +88,15 @@ def test_resize_is_area_averaging(tmp_path):
     image, reason = load_image_file(tmp_path / "board.png", (30, 32))
     assert reason is None
     assert np.allclose(image, 0.5, atol=0.01)
+
+
+def test_hidden_files_ignored_and_gif_first_frame(tmp_path):
+    left = tmp_path / "left"
+    (left / ".thumbnails").mkdir(parents=True)
+    Image.new("L", (20, 20), 0).save(left / ".thumbnails" / "t.png")
+    (left / ".DS_Store").write_bytes(b"\x00\x01junk")
+    frames = [Image.new("L", (40, 40), v) for v in (30, 220)]
+    frames[0].save(left / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    faces = load_photo_folder(tmp_path, SIZE)
+    assert len(faces) == 1 and not faces.skipped
+    assert faces.images[0].mean() == pytest.approx(30 / 255, abs=0.02)
