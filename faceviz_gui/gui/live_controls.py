@@ -1,0 +1,116 @@
+"""The control strips of the live page, kept apart so the panel is only wiring."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSlider, QVBoxLayout, QWidget)
+
+from ..core.attention import METHOD_NAMES
+from ..core.live_save import POSE_LABELS
+
+
+def _button(text: str, tip: str) -> QPushButton:
+    b = QPushButton(text)
+    b.setToolTip(tip)
+    return b
+
+
+class SourceBar(QWidget):
+    """Run picker, camera picker and the ways in: camera, video file, photos, folder."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.run_combo = QComboBox()
+        self.run_combo.setMinimumContentsLength(28)
+        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.run_combo.setToolTip("The trained run to test (any task)")
+        self.camera_combo = QComboBox()
+        self.camera_combo.setMinimumContentsLength(14)
+        self.camera_combo.setToolTip("Cameras found on this computer")
+        self.camera_button = _button("Start camera", "Start the chosen camera")
+        self.mirror = QCheckBox("Mirror")
+        self.mirror.setToolTip("Flip the camera image left-right, like a mirror. The network "
+                               "sees the flipped image, so 'left' stays the subject's left "
+                               "only with mirroring off.")
+        self.video_button = _button("Open video…", "Play a video file through the network")
+        self.photos_button = _button("Open photos…", "Test photos (one photo shows large; "
+                                     "several go in the table)")
+        self.folder_button = _button("Open folder…", "Score a labelled folder: subfolders "
+                                     "left, right, straight, up")
+        self.stop_button = _button("Stop", "Stop the camera or video")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("Run:"))
+        lay.addWidget(self.run_combo, 2)
+        lay.addSpacing(12)
+        for w in (self.camera_combo, self.camera_button, self.mirror):
+            lay.addWidget(w)
+        lay.addSpacing(12)
+        for w in (self.video_button, self.photos_button, self.folder_button, self.stop_button):
+            lay.addWidget(w)
+        lay.addStretch(1)
+
+
+class AttentionBar(QWidget):
+    """Attention method and overlay opacity."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.method = QComboBox()
+        self.method.addItem("No overlay", "none")
+        for key, name in METHOD_NAMES.items():
+            self.method.addItem(name, key)
+        self.method.setCurrentIndex(self.method.findData("gradcam"))
+        self.method.setToolTip("Attention method: which pixels drove the prediction. Grad-CAM "
+                               "is fast enough for every frame; the others are slower.")
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(55)
+        self.opacity.setToolTip("Overlay opacity")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("Attention:"))
+        lay.addWidget(self.method, 1)
+        lay.addWidget(QLabel("Opacity:"))
+        lay.addWidget(self.opacity, 1)
+
+    @property
+    def method_key(self) -> str:
+        return self.method.currentData()
+
+    @property
+    def alpha(self) -> float:
+        return self.opacity.value() / 100.0
+
+
+class ActionBox(QFrame):
+    """Freeze, snapshot, and "Save as example" (pose + person + test set)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.freeze = _button("Freeze", "Hold the current frame (attention settings still apply)")
+        self.freeze.setCheckable(True)
+        self.snapshot = _button("Snapshot", "Save frame, crop, overlay and prediction to disk")
+        self.pose = QComboBox()
+        self.pose.addItems(POSE_LABELS)
+        self.pose.setToolTip("The pose the face in view really has")
+        self.person = QLineEdit()
+        self.person.setPlaceholderText("person name")
+        self.testset = QLineEdit("webcam")
+        self.testset.setToolTip("Test set folder under the FaceViz data folder's testsets/")
+        self.save_example = _button("Save as example", "File this crop under the pose and "
+                                    "person in your own test set (photo-folder format)")
+        top = QHBoxLayout()
+        top.addWidget(self.freeze)
+        top.addWidget(self.snapshot)
+        top.addStretch(1)
+        ex = QHBoxLayout()
+        ex.addWidget(self.pose)
+        ex.addWidget(self.person, 1)
+        ex.addWidget(QLabel("in"))
+        ex.addWidget(self.testset, 1)
+        ex.addWidget(self.save_example)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addLayout(ex)

@@ -1,0 +1,160 @@
+"""The Live test page fed like a camera (QVideoSink.setVideoFrame), by a video file played
+through QMediaPlayer, by still photos and by a labelled folder."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtMultimedia import QVideoFrame
+
+from faceviz_gui.core.data_photos import load_photo_folder
+from faceviz_gui.gui.context import AppContext
+from faceviz_gui.gui.panels.live import LivePanel
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
+from live_helpers import background, cmu_shot, place, pose_run, unseen_shots  # noqa: E402
+
+
+@pytest.fixture
+def panel(qtbot, runs_with_trained, gui_settings):
+    ctx = AppContext(runs_root=runs_with_trained, settings=gui_settings)
+    p = LivePanel(ctx)
+    qtbot.addWidget(p)
+    p.resize(1280, 760)
+    p.show()
+    qtbot.waitExposed(p)
+    yield p
+    p.shutdown()
+
+
+def camera_frame(rgb: np.ndarray) -> QVideoFrame:
+    img = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888)
+    return QVideoFrame(img.copy())
+
+
+def test_no_camera_is_a_message_and_nothing_else_breaks(panel, qtbot):
+    assert panel.source.cameras() == []  # no camera on this machine or CI
+    assert panel.bar.camera_combo.currentText() == "No camera found"
+    assert not panel.start_camera()
+    assert panel.banner.isVisible() and "No camera found" in panel.banner.text()
+    assert panel.worker is not None and panel.worker.isRunning()  # the page still works
+    panel.feed_frame(np.repeat(background()[..., None], 3, axis=2))
+    qtbot.waitUntil(lambda: panel.results >= 1, timeout=20000)
+
+
+def test_frames_through_the_video_sink_give_box_crop_overlay_and_bars(panel, qtbot, tmp_path):
+    rgb = np.repeat(background()[..., None], 3, axis=2)
+    for _ in range(5):  # faster than the worker: the surplus is dropped, never queued
+        panel.source.sink.setVideoFrame(camera_frame(rgb))
+    qtbot.waitUntil(lambda: panel.results >= 1, timeout=20000)
+    r = panel.result
+    assert r.crop.shape == (30, 32) and r.heatmap is not None and r.method == "gradcam"
+    assert panel.crop_view.image() is not None and not panel.crop_view.image().isNull()
+    assert panel.bars.classes == ["not_left", "left"]
+    assert "latency" in panel.stats.text() and "no face" in panel.stats.text()
+    assert panel.worker.slot.received == 5
+    assert panel.worker.dropped + panel.worker.processed <= 5
+
+    # attention method and freeze: the frozen frame is explained again with the new method
+    panel.set_frozen(True)
+    n = panel.results
+    panel.attention.method.setCurrentIndex(panel.attention.method.findData("saliency"))
+    qtbot.waitUntil(lambda: panel.results > n and panel.result.method == "saliency", timeout=20000)
+    panel.source.sink.setVideoFrame(camera_frame(rgb[::-1].copy()))  # ignored while frozen
+    frozen = panel.frame
+    qtbot.wait(50)
+    assert panel.frame is frozen
+
+    snap = panel.snapshot()
+    assert {"frame", "crop", "overlay", "json"} <= set(snap)
+    pred = json.loads(snap["json"].read_text())
+    assert pred["predicted"] in ("not_left", "left") and pred["attention"] == "saliency"
+
+    panel.actions.person.setText("Ann Lee")
+    panel.actions.pose.setCurrentText("left")
+    saved = panel.save_as_example()
+    assert saved.parts[-4:] == ("webcam", "Ann-Lee", "left", "001.png")
+    fs = load_photo_folder(saved.parents[2], (120, 128))
+    assert [(r.person, r.pose) for r in fs.records] == [("Ann-Lee", "left")]
+    panel.actions.person.setText("  ")
+    assert panel.save_as_example() is None and "empty" in panel.banner.text()
+
+
+def test_a_video_file_plays_through_the_page_and_stops_when_hidden(
+        panel, qtbot, tmp_path, cmu_dir, tmp_path_factory):
+    run = pose_run(cmu_dir, tmp_path_factory)
+    panel.context._runs_root = run.path.parent
+    panel.refresh_runs()
+    panel.select_run(run.path)
+    assert panel.run.path == run.path
+    shot = cmu_shot(unseen_shots(run, cmu_dir, "straight", 1)[0])
+    path = tmp_path / "face.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 15, (640, 480))
+    for i in range(45):  # the head drifts right across three seconds
+        frame, _ = place(shot, 60 + 4 * i, 90)
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    writer.release()
+    panel.play_video(path)
+    assert panel.source.state == "video"
+    qtbot.waitUntil(lambda: panel.results >= 5 and panel.result.box is not None, timeout=30000)
+    r = panel.result
+    assert r.frame_shape == (480, 640) and r.found
+    assert panel.video.box is not None and panel.video.region is not None
+    assert r.predicted_class == "straight"
+    panel.grab().save(str(tmp_path / "live.png"))
+    panel.hide()  # leaving the page stops playback
+    assert panel.source.state == "stopped" and panel.source.player is None
+
+
+def test_a_dropped_folder_fills_the_table_and_exports_csv(panel, qtbot, tmp_path):
+    root = tmp_path / "amigos"
+    rng = np.random.default_rng(0)
+    for pose in ("left", "straight"):
+        (root / "bob" / pose).mkdir(parents=True)
+        for i in range(2):
+            cv2.imwrite(str(root / "bob" / pose / f"{i}.png"), background(240, 320, seed=i))
+    (root / "bob" / "left" / "bad.jpg").write_bytes(b"\xff\xd8 corrupt")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(root))])
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    panel.dropEvent(drop)
+    qtbot.waitUntil(lambda: panel.photos.evaluation is not None, timeout=30000)
+    ev = panel.photos.evaluation
+    assert panel.tabs.currentIndex() == 1
+    assert panel.photos.table.rowCount() == 4 and panel.photos.skipped.count() == 1
+    assert "bad.jpg" in panel.photos.skipped.item(0).text()
+    assert "Accuracy" in panel.photos.summary.text()
+    assert panel.photos.confusion.matrix and sum(map(sum, panel.photos.confusion.matrix)) == 4
+    out = panel.photos.export_csv(str(tmp_path / "t.csv"))
+    assert len(out.read_text().splitlines()) == 1 + 4 + 1
+    assert rng is not None and ev.rows[0].heatmap is not None
+
+
+def test_a_still_photo_and_a_bad_file(panel, qtbot, tmp_path):
+    good = tmp_path / "me.jpg"
+    cv2.imwrite(str(good), background(300, 400))
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"nope")
+    panel.open_paths([bad])
+    assert "bad.png" in panel.banner.text()
+    panel.open_paths([good])
+    qtbot.waitUntil(lambda: panel.result is not None and panel.result.frame_shape == (300, 400),
+                    timeout=20000)
+    assert not panel.banner.isVisible()
+
+
+def test_shutdown_stops_the_worker_thread(panel):
+    worker = panel.worker
+    panel.shutdown()
+    assert panel.worker is None and worker.isFinished()
