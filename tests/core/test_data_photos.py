@@ -100,3 +100,19 @@ def test_hidden_files_ignored_and_gif_first_frame(tmp_path):
     faces = load_photo_folder(tmp_path, SIZE)
     assert len(faces) == 1 and not faces.skipped
     assert faces.images[0].mean() == pytest.approx(30 / 255, abs=0.02)
+
+
+def test_exif_rotation_and_ppm(tmp_path):
+    # stored landscape, dark on the left; EXIF orientation 6 says "rotate 90 clockwise to view"
+    pixels = np.zeros((60, 120, 3), np.uint8)
+    pixels[:, 60:] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(pixels).save(tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95)
+    image, reason = load_image_file(tmp_path / "phone.jpg", (60, 64))
+    assert reason is None
+    # viewed upright the dark half is on top
+    assert image[:20].mean() < 0.1 and image[-20:].mean() > 0.9
+    (tmp_path / "c.ppm").write_bytes(b"P6\n4 4\n255\n" + bytes([255, 255, 255]) * 16)
+    image, reason = load_image_file(tmp_path / "c.ppm", (30, 32))
+    assert reason is None and image.mean() == pytest.approx(1.0)
