@@ -52,7 +52,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     verdict: str = ""
     stopped: bool = False
-    # Spatially averaged unit activations (N, units) per layer: match_units for any pair.
+    # Unit activations per layer (similarity.unit_features): match_units for any pair.
     features_a: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     features_b: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -208,11 +208,11 @@ def _grams(model, images: np.ndarray, layers: list[str], features: dict, tick, s
     for name in layers:
         a = torch.cat(acts.pop(name))
         grams[name] = centered_gram(a)
-        features[name] = unit_features(a.numpy())
+        features[name] = unit_features(a)
         del a
         if tick(f"activations {side} {name}"):
             return None, None
-    outputs = features[model.decision_layer]  # the decision layer's outputs are (N, classes)
+    outputs = features[model.decision_layer]  # the decision layer's outputs, (N, classes)
     return grams, outputs
 
 

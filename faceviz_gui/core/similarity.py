@@ -56,10 +56,29 @@ def linear_cka(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip(np.linalg.norm(y.T @ x) ** 2 / denom, 0.0, 1.0))
 
 
-def unit_features(activations: np.ndarray) -> np.ndarray:
-    """One number per unit and image: conv maps (N, C, H, W) averaged over space -> (N, C)."""
-    a = np.asarray(activations, dtype=np.float64)
-    return a.mean(axis=(2, 3)) if a.ndim == 4 else a.reshape(len(a), -1)
+def unit_features(activations, grid: int = 4) -> np.ndarray:
+    """What each unit does per image, small enough to keep: conv maps (N, C, H, W) averaged
+    over a grid x grid split of the image -> (N, C, grid, grid); dense (N, units) as is.
+
+    Li et al. (2015) correlate conv units over images and positions; a whole-map mean
+    alone lets two random first-layer filters "match" at r ~ 0.99 because both mostly track
+    brightness. A fixed 4x4 grid keeps where a unit fires, and lines up across input sizes
+    and architectures because it splits the image, not the map, into cells.
+    """
+    a = torch.as_tensor(activations, dtype=torch.float32)
+    if a.dim() == 4:
+        a = torch.nn.functional.adaptive_avg_pool2d(a, grid)
+    return a.double().numpy()
+
+
+def pair_features(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (observations) x units for both sides: image-and-cell rows when both are conv
+    layers, else image rows (conv maps averaged over their cells)."""
+    if a.ndim == 4 and b.ndim == 4:
+        return (a.transpose(0, 2, 3, 1).reshape(-1, a.shape[1]),
+                b.transpose(0, 2, 3, 1).reshape(-1, b.shape[1]))
+    flat = lambda m: m.mean(axis=(2, 3)) if m.ndim == 4 else m.reshape(len(m), -1)
+    return flat(a), flat(b)
 
 
 def correlation_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -108,11 +127,12 @@ class UnitMatch:
 
 def match_units(a: np.ndarray, b: np.ndarray, layer_a: str = "", layer_b: str = "",
                 threshold: float = GOOD_MATCH) -> UnitMatch:
-    """Hungarian matching (Li, Yosinski et al. 2015) of unit features a (N, p) and b (N, q).
+    """Hungarian matching (Li, Yosinski et al. 2015) of unit features (see unit_features).
 
     Each unit gets at most one partner, maximising the summed correlation; pairs below
     ``threshold`` and the units left over when the layers differ in width are unmatched.
     """
+    a, b = pair_features(np.asarray(a), np.asarray(b))
     corr = correlation_matrix(a, b)
     rows, cols = linear_sum_assignment(corr, maximize=True)
     pairs = sorted((int(i), int(j), float(corr[i, j])) for i, j in zip(rows, cols))

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from faceviz_gui.core.similarity import (centered_gram, cka_from_grams, correlation_matrix,
-                                          linear_cka, match_units, unit_features)
+                                          linear_cka, match_units, pair_features,
+                                          unit_features)
 
 rng = np.random.default_rng(0)
 
@@ -51,4 +52,20 @@ def test_dead_units_correlate_with_nothing():
     a[:, 1] = 0.0
     c = correlation_matrix(a, a)
     assert c[1].tolist() == [0, 0, 0] and c[0, 0] == pytest.approx(1.0)
-    assert unit_features(np.ones((2, 3, 4, 5))).shape == (2, 3)
+
+
+
+def test_conv_units_are_compared_per_image_cell():
+    conv = rng.normal(size=(10, 3, 8, 8))
+    f = unit_features(conv)
+    assert f.shape == (10, 3, 4, 4)
+    np.testing.assert_allclose(f[:, :, 0, 0], conv[:, :, :2, :2].mean(axis=(2, 3)), atol=1e-6)
+    # Same units seen at another resolution still line up cell by cell.
+    big = np.repeat(np.repeat(conv, 2, axis=2), 2, axis=3)
+    m = match_units(f, unit_features(big))
+    assert [(i, j) for i, j, _ in m.pairs] == [(0, 0), (1, 1), (2, 2)]
+    assert min(c for *_, c in m.pairs) == pytest.approx(1.0)
+    # A conv layer against a dense one: per image, the conv map's mean.
+    a, b = pair_features(f, rng.normal(size=(10, 5)))
+    assert a.shape == (10, 3) and b.shape == (10, 5)
+    np.testing.assert_allclose(a, conv.mean(axis=(2, 3)), atol=1e-6)
