@@ -310,6 +310,7 @@ class GalleryPanel(QWidget):
         if self.top_slot.busy and self.top_slot.tag == key:
             return
         self.top_slot.start(top_images_job, self.context, self.run, layer, tag=key,
+                            device=self.context.device,
                             on_finished=lambda res, key=key: self._on_top(key, res),
                             on_failed=lambda msg: self.detail.set_top_images(
                                 None, f"Top images unavailable: {msg.splitlines()[0]}"))

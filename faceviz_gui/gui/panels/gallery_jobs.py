@@ -25,12 +25,17 @@ def probe_faceset(context, run, reporter=None):
         return data
 
 
-def top_images_job(context, run, layer: str, k: int = 9, reporter=None):
-    from ...core.happymaps import top_images
+def top_images_job(context, run, layer: str, k: int = 9, device: str = "cpu", reporter=None):
+    """(TopImages, the FaceSet it indexes): the images come back with the ranking."""
+    from ...core.topimages import top_images
     data = probe_faceset(context, run, reporter)
-    return top_images(run, layer, data, k=k)
+    return top_images(run, layer, data, k=k, device=device), data
 
 
 def top_items(result, index: int) -> list:
     """(image, box, caption) triples of filter ``index`` for MapDetail.set_top_images."""
-    return []
+    top, data = result
+    if not 0 <= index < len(top.indices):
+        return []
+    return [(data.images[row], box, f"{value:.3g}  ·  {data.records[row].person}")
+            for row, value, box in top.for_filter(index)]
