@@ -95,12 +95,12 @@ def compare_runs(run_a, run_b, probe: FaceSet | None = None,
                  reporter: Reporter | None = None) -> Comparison:
     """Compare two runs on ``probe`` (default: run A's own test split)."""
     reporter = reporter or NullReporter()
+    model_a, model_b = run_a.load_model("cpu"), run_b.load_model("cpu")  # no weights: fail now
     if probe is None:
         from .evaluation import run_test_set
         probe = run_test_set(run_a)
     if len(probe) < MIN_PROBE:
         raise RunError(f"comparing needs at least {MIN_PROBE} probe images; got {len(probe)}")
-    model_a, model_b = run_a.load_model("cpu"), run_b.load_model("cpu")
     notes: list[str] = []
     probe = _thin(probe, max(_floats_per_image(model_a), _floats_per_image(model_b)), notes)
     images_a = _fit_to(probe, model_a, "A", run_a, notes)

@@ -190,3 +190,29 @@ def _ids(units: list[int], limit: int = 24) -> str:
         return "none"
     text = ", ".join(f"#{u}" for u in units[:limit])
     return text + (f" and {len(units) - limit} more" if len(units) > limit else "")
+
+
+def attention_panel(grey: np.ndarray, results: list, title: str = "", factor: int = 4,
+                    colormap: str = "jet", alpha: float = 0.5) -> Image.Image:
+    """The input face, then one overlay per attention result, enlarged, with captions."""
+    from .attention import METHOD_NAMES, overlay
+
+    h, w = grey.shape
+    cw, ch = w * factor, h * factor
+    tiles = [("input", Image.fromarray(np.round(np.clip(grey, 0, 1) * 255).astype(np.uint8))
+              .convert("RGB"))]
+    for r in results:
+        tiles.append((METHOD_NAMES.get(r.method, r.method) + f" ({r.target_class})",
+                      Image.fromarray(overlay(grey, r.heatmap, alpha, colormap))))
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    top = 30 if title else PAD
+    width = max(PAD + len(tiles) * (cw + PAD), _text_w(probe, title, 14) + 2 * PAD)
+    img = Image.new("RGB", (width, top + ch + 22), BG)
+    draw = ImageDraw.Draw(img)
+    if title:
+        draw.text((PAD, 8), title, fill=INK, font=font(14))
+    for k, (caption, tile) in enumerate(tiles):
+        x = PAD + k * (cw + PAD)
+        img.paste(tile.resize((cw, ch), Image.NEAREST), (x, top))
+        draw.text((x, top + ch + 3), caption, fill=INK, font=font(12))
+    return img
