@@ -1,0 +1,327 @@
+"""HappyMaps: the input image that most excites each filter, all filters of a layer at once.
+
+Recipe (DESIGN.md, "HappyMaps that are clear on small grayscale nets"): one grey Fourier
+image per filter, sigmoid to [0, 1], the training normalisation, a random affine per sample
+and step at the network's own input size, the mean pre-ReLU activation of the filter (or its
+centre unit, or a dense unit / logit) minus a small pull towards grey, Adam at lr 0.05.
+
+Speed comes from doing each step for the whole chunk in a handful of big tensor ops: one
+affine_grid/grid_sample for every sample's jitter, a forward pass that stops *below* the
+target layer (the target's objective for its one wanted channel per sample is computed from
+its input directly, see ``_objective``), and frozen weights so backward computes input
+gradients only.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import math
+import time
+import zlib
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import mapcache
+from .errors import FaceVizError
+from .faceset import normalize
+from .fourier import init_spectrum, spectrum_scale, spectrum_to_image
+from .maptypes import FilterMap, LayerMaps
+from .mapstats import dead_reason, map_stats
+from .nets import FaceNet, NamedLayer
+from .tasks import NullReporter, Reporter, Throttle
+
+RECIPE_VERSION = 1
+LR = 0.05
+GREY_PULL = 5.0            # 20 (DESIGN.md) halves the activation reached and the contrast; 5 keeps saturation ~2%
+SHIFT = 0.06                 # of the image size
+SCALE_RANGE = (0.95, 1.05)
+ROTATE_DEG = 5.0
+PREVIEW_STEPS = (16, 32, 64, 128)
+# Pixels per chunk: one chunk's activations should stay cache-sized. Measured by
+# bench/happymaps.py: a full 64-image batch loses to one-at-a-time at 128x120.
+CHUNK_PIXELS = 64 * 64 * 60
+MAP_KINDS = ("conv2d", "dense")
+BF16_ON_CPU = True           # see _autocast; tests and the bench may switch it off
+
+
+def render_layer(run_or_model, layer: str, filters: Sequence[int] | None = None, steps: int = 256,
+                 objective: str = "channel", seed: int = 0, reporter: Reporter | None = None,
+                 chunk: int | None = None, device: str = "cpu", cache: bool = True) -> LayerMaps:
+    """Render every (or the chosen) filter of ``layer``; served from the run's cache if there.
+
+    ``run_or_model`` is a runs.Run (its weights hash keys the disk cache) or a bare FaceNet
+    (never cached). On ``reporter.should_stop()`` it returns what it has, with
+    ``settings["complete"] = False``, and caches nothing.
+    """
+    reporter = reporter or NullReporter()
+    model, run_id, whash, cache_dir = _resolve(run_or_model, device)
+    target = _target_layer(model, layer)
+    units = _units(model, layer)
+    if objective not in ("channel", "neuron"):
+        raise FaceVizError(f"unknown objective {objective!r} (use channel or neuron)")
+    if target.kind == "dense":
+        objective = "unit"          # a dense unit has no channel/centre distinction
+    idx = list(range(units)) if filters is None else [int(f) for f in filters]
+    bad = [f for f in idx if not 0 <= f < units]
+    if bad:
+        raise FaceVizError(f"layer {layer} has {units} filters (0..{units - 1}); no filter {bad[0]}")
+    settings = {"steps": int(steps), "objective": objective, "seed": int(seed), "lr": LR,
+                "grey_pull": GREY_PULL, "shift": SHIFT, "scale": list(SCALE_RANGE),
+                "rotate_deg": ROTATE_DEG, "recipe": RECIPE_VERSION,
+                "input_size": list(model.input_size)}
+    use_cache = cache and cache_dir is not None
+    if use_cache:
+        hit = mapcache.load_maps(cache_dir, whash, layer, idx, settings)
+        if hit is not None:
+            return hit
+    t0 = time.perf_counter()
+    maps, complete = _render(model, target, idx, steps, objective, seed, reporter, chunk, device)
+    result = LayerMaps(run_id=run_id, layer=layer, kind=target.kind, maps=maps,
+                       settings={**settings, "complete": complete, "filters": idx},
+                       weights_hash=whash, seconds=time.perf_counter() - t0)
+    if use_cache and complete:
+        mapcache.save_maps(cache_dir, result, idx, settings)
+    return result
+
+
+def map_layers(model: FaceNet) -> list[str]:
+    """Layers that have HappyMaps: every conv and dense layer, decision layer included."""
+    return [l.name for l in model.layers if l.kind in MAP_KINDS]
+
+
+def chunk_size(input_size: tuple[int, int]) -> int:
+    h, w = input_size
+    return max(1, CHUNK_PIXELS // (h * w))
+
+
+def filter_seed(layer: str, index: int, seed: int) -> int:
+    """A filter's own seed, so its map does not depend on the chunk it was rendered in."""
+    return zlib.crc32(f"{layer}/{index}/{seed}".encode()) & 0x7FFFFFFF
+
+
+# -- internals -------------------------------------------------------------------------------
+
+def _resolve(run_or_model, device):
+    if isinstance(run_or_model, FaceNet):
+        # A copy: the caller's model may be another thread's live model (threading contract).
+        return copy.deepcopy(run_or_model).to(device).eval(), "", "", None
+    run = run_or_model
+    model = run.load_model(device)       # raises RunError without weights
+    return model, run.id, run.weights_hash, run.cache_dir
+
+
+def _target_layer(model: FaceNet, name: str) -> NamedLayer:
+    try:
+        layer = model.layer(name)
+    except KeyError:
+        raise FaceVizError(f"no layer {name!r}; layers with maps: {', '.join(map_layers(model))}") from None
+    if layer.kind not in MAP_KINDS:
+        raise FaceVizError(f"layer {name} is a {layer.kind} layer; maps exist for "
+                           f"{', '.join(map_layers(model))}")
+    return layer
+
+
+def _units(model: FaceNet, name: str) -> int:
+    return next(i.units for i in model.layer_info() if i.name == name)
+
+
+def _render(model, target, idx, steps, objective, seed, reporter, chunk, device):
+    n_chunk = chunk or chunk_size(model.input_size)
+    chunks = [idx[i:i + n_chunk] for i in range(0, len(idx), n_chunk)]
+    work, target = _prepare(model, target.name)
+    maps: list[FilterMap] = []
+    progress = _Progress(reporter, steps * len(chunks), target.name)
+    for ci, part in enumerate(chunks):
+        out, stopped = _optimise(work, target, part, steps, objective, seed, reporter,
+                                 progress, ci * steps, device)
+        maps.extend(out)
+        if stopped:
+            return maps, False
+    progress.send(steps * len(chunks), force=True)
+    return maps, True
+
+
+def _prepare(model: FaceNet, layer: str):
+    """Our own copy (from _resolve), frozen and channels-last.
+
+    Frozen weights make backward compute image gradients only; channels-last makes oneDNN's
+    convolutions and max-pooling about twice as fast on the CPU (bench/happymaps.py).
+    """
+    work = model.eval().requires_grad_(False).to(memory_format=torch.channels_last)
+    return work, work.layer(layer)
+
+
+def _autocast(device) -> contextlib.AbstractContextManager:
+    """bf16 for the layers below the target where the CPU does it natively (AVX512-BF16/AMX).
+
+    Halves the memory traffic of the big early activations; the objective reported, the dead
+    test and the images themselves stay float32.
+    """
+    dev = torch.device(device)
+    if dev.type == "cpu" and BF16_ON_CPU and _cpu_bf16():
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_bf16() -> bool:
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+class _Progress:
+    def __init__(self, reporter, total, layer):
+        self.reporter, self.total, self.layer = reporter, total, layer
+        self.throttle = Throttle(0.1)
+
+    def send(self, done, force=False):
+        if force or self.throttle.ready():
+            self.reporter.report(kind="progress", done=int(done), total=int(self.total),
+                                 layer=self.layer, message=f"{self.layer}: step {done}/{self.total}")
+
+
+def _optimise(model, target, part, steps, objective, seed, reporter, progress, offset, device):
+    h, w = model.input_size
+    n = len(part)
+    gens = [torch.Generator().manual_seed(filter_seed(target.name, f, seed)) for f in part]
+    spectrum = torch.stack([init_spectrum(g, h, w) for g in gens]).to(device).requires_grad_(True)
+    jitter = torch.stack([torch.rand(steps, 4, generator=g) for g in gens], 1).to(device)
+    scale = spectrum_scale(h, w).to(device)
+    targets = torch.tensor(part, device=device)
+    below = _layers_below(model, target)
+    opt = torch.optim.Adam([spectrum], lr=LR)
+    curves = torch.zeros(steps, n, device=device)
+    with torch.no_grad():
+        start = _objective(target, _forward(below, normalize(spectrum_to_image(spectrum, scale, (h, w)))),
+                           targets, objective)
+    done = 0
+    for step in range(steps):
+        if reporter.should_stop():
+            break
+        opt.zero_grad(set_to_none=True)
+        img = spectrum_to_image(spectrum, scale, (h, w))
+        x = _jitter(img, jitter[step])
+        with _autocast(device):
+            z = _forward(below, normalize(x).contiguous(memory_format=torch.channels_last))
+        act = _objective(target, z.float(), targets, objective)
+        grey = ((img - 0.5) ** 2).mean(dim=(1, 2, 3))
+        loss = GREY_PULL * grey - act
+        # Summed, not averaged: each sample's gradient is independent of the chunk size.
+        loss.sum().backward()
+        opt.step()
+        curves[step] = loss.detach()
+        done = step + 1
+        if done in PREVIEW_STEPS:
+            _preview(reporter, target.name, part, img, done)
+        progress.send(offset + done)
+    with torch.no_grad():
+        img = spectrum_to_image(spectrum, scale, (h, w))
+        end = _objective(target, _forward(below, normalize(img)), targets, objective)
+    _preview(reporter, target.name, part, img, done, final=True)
+    relu = isinstance(target.act, torch.nn.ReLU)
+    images = img[:, 0].cpu().numpy().astype(np.float32)
+    curves_np = curves[:done].T.cpu().numpy().astype(np.float32)
+    return [_filter_map(target.name, f, images[i], float(start[i]), float(end[i]),
+                        curves_np[i], relu) for i, f in enumerate(part)], done < steps
+
+
+def _filter_map(layer, index, image, start, end, curve, relu) -> FilterMap:
+    st = map_stats(image)
+    reason = dead_reason(image, start, end, relu)
+    return FilterMap(layer=layer, index=index, image=image, activation=end, loss_curve=curve,
+                     saturation=st["saturation"], hf_energy=st["hf_energy"],
+                     dead=bool(reason), dead_reason=reason)
+
+
+def _preview(reporter, layer, part, img, step, final=False):
+    reporter.report(kind="preview", layer=layer, indices=list(part), step=int(step), final=final,
+                    images=img[:, 0].detach().cpu().numpy().astype(np.float32))
+
+
+def _layers_below(model: FaceNet, target: NamedLayer) -> list[NamedLayer]:
+    out = []
+    for l in model.layers:
+        if l is target:
+            return out
+        out.append(l)
+    raise KeyError(target.name)
+
+
+def _forward(layers, x):
+    """The layers below the target, same maths as FaceNet but cheaper on the CPU.
+
+    relu(maxpool(conv)) equals maxpool(relu(conv)) (both monotone), and pooling first runs the
+    ReLU and its backward on a quarter of the pixels; dropout is the identity in eval mode.
+    """
+    i = 0
+    while i < len(layers):
+        l = layers[i]
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        if (l.kind == "conv2d" and nxt is not None and nxt.kind == "max_pooling2d"
+                and isinstance(l.act, (torch.nn.ReLU, torch.nn.Identity))):
+            x = l.act(nxt.op(l.op(x)))
+            i += 2
+            continue
+        x = l(x)
+        i += 1
+    return x
+
+
+def _jitter(img: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+    """One random affine per sample (``r``: (n, 4) uniforms in [0, 1)), reflection padded."""
+    n, _, h, w = img.shape
+    tx, ty = (r[:, 0] * 2 - 1) * SHIFT * 2, (r[:, 1] * 2 - 1) * SHIFT * 2   # grid spans [-1, 1]
+    s = 1.0 / (SCALE_RANGE[0] + r[:, 2] * (SCALE_RANGE[1] - SCALE_RANGE[0]))
+    a = (r[:, 3] * 2 - 1) * math.radians(ROTATE_DEG)
+    cos, sin = torch.cos(a) * s, torch.sin(a) * s
+    # Rotation in pixel space, expressed in grid coordinates (width and height differ).
+    ys, xs = _grid_axes(h, w, img.device)
+    # affine_grid's batched matmul is slower than this broadcast (measured: 0.5 of 2 ms).
+    gx = cos[:, None, None] * xs - (sin * h / w)[:, None, None] * ys + tx[:, None, None]
+    gy = (sin * w / h)[:, None, None] * xs + cos[:, None, None] * ys + ty[:, None, None]
+    grid = torch.stack([gx, gy], -1)
+    return F.grid_sample(img, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+
+def _grid_axes(h, w, device):
+    """Pixel centres in grid_sample's [-1, 1] coordinates (align_corners=False)."""
+    ys = ((torch.arange(h, device=device) + 0.5) / h * 2 - 1)[:, None]
+    xs = (torch.arange(w, device=device) + 0.5) / w * 2 - 1
+    return ys, xs
+
+
+def _objective(target: NamedLayer, z: torch.Tensor, targets: torch.Tensor, objective: str) -> torch.Tensor:
+    """Each sample's own unit of ``target``, computed from the target's input ``z``.
+
+    Only one channel per sample is wanted, so the full target op is never run: a conv
+    channel's mean over positions is its kernel dotted with the mean of each kernel tap's
+    window (an avg-pool of the padded input), and its centre unit is one patch dotted with
+    the kernel.
+    """
+    op = target.op
+    if target.kind == "dense":
+        lin = op[-1] if isinstance(op, torch.nn.Sequential) else op
+        z = z.flatten(1)
+        return (z * lin.weight[targets]).sum(1) + lin.bias[targets]
+    conv: torch.nn.Conv2d = op
+    if conv.stride != (1, 1) or conv.dilation != (1, 1) or conv.groups != 1 or isinstance(conv.padding, str):
+        y = conv(z)     # unusual conv: take the plain route
+        sel = y[torch.arange(len(targets)), targets]
+        return sel.mean(dim=(1, 2)) if objective == "channel" else sel[:, sel.shape[1] // 2, sel.shape[2] // 2]
+    ph, pw = conv.padding
+    kh, kw = conv.kernel_size
+    if ph or pw:
+        z = F.pad(z, (pw, pw, ph, ph))
+    ho, wo = z.shape[2] - kh + 1, z.shape[3] - kw + 1
+    if objective == "channel":
+        taps = F.avg_pool2d(z, (ho, wo), stride=1)             # (n, cin, kh, kw)
+    else:
+        cy, cx = ho // 2, wo // 2
+        taps = z[:, :, cy:cy + kh, cx:cx + kw]
+    return (taps * conv.weight[targets]).sum(dim=(1, 2, 3)) + conv.bias[targets]

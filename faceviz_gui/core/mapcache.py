@@ -1,0 +1,93 @@
+"""Disk cache of rendered HappyMaps in a run's cache folder, keyed by weights hash + settings.
+
+Each entry is ``<key>.npz`` (arrays, no pickle) plus ``<key>.json`` (strings, settings). The
+JSON is written last, so an entry without it is unfinished and ignored. A request for some
+filters is also served from a cached full layer with the same settings.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import atomic
+from .maptypes import FilterMap, LayerMaps
+
+SUBDIR = "happymaps"
+
+
+def cache_key(weights_hash: str, layer: str, filters: Sequence[int] | None,
+              settings: dict[str, Any]) -> str:
+    blob = json.dumps({"w": weights_hash, "layer": layer,
+                       "filters": None if filters is None else list(filters),
+                       "settings": settings}, sort_keys=True)
+    return f"{layer}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
+
+
+def save_maps(cache_dir: Path, maps: LayerMaps, filters: Sequence[int], settings: dict[str, Any]) -> Path:
+    folder = Path(cache_dir) / SUBDIR
+    key = cache_key(maps.weights_hash, maps.layer, list(filters), settings)
+    arrays = {
+        "images": np.stack([m.image for m in maps.maps]).astype(np.float32),
+        "curves": np.stack([m.loss_curve for m in maps.maps]).astype(np.float32),
+        "index": np.array([m.index for m in maps.maps], dtype=np.int64),
+        "activation": np.array([m.activation for m in maps.maps], dtype=np.float64),
+        "saturation": np.array([m.saturation for m in maps.maps], dtype=np.float64),
+        "hf_energy": np.array([m.hf_energy for m in maps.maps], dtype=np.float64),
+    }
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    atomic.write_bytes(folder / f"{key}.npz", buf.getvalue())
+    meta = {"run_id": maps.run_id, "layer": maps.layer, "kind": maps.kind,
+            "settings": maps.settings, "weights_hash": maps.weights_hash,
+            "seconds": maps.seconds, "dead_reason": [m.dead_reason for m in maps.maps]}
+    return atomic.write_json(folder / f"{key}.json", meta)
+
+
+def load_maps(cache_dir: Path, weights_hash: str, layer: str, filters: Sequence[int],
+              settings: dict[str, Any]) -> LayerMaps | None:
+    """The cached maps for exactly these filters, or a slice of the cached full layer."""
+    folder = Path(cache_dir) / SUBDIR
+    for key in (cache_key(weights_hash, layer, list(filters), settings),):
+        hit = _read(folder, key)
+        if hit is not None:
+            return hit
+    # Full layer cached under its own filter list (0..n-1): slice it if it holds them all.
+    for meta_path in sorted(folder.glob(f"{layer}-*.json")) if folder.is_dir() else []:
+        hit = _read(folder, meta_path.stem)
+        if hit is None or hit.weights_hash != weights_hash:
+            continue
+        s = {k: v for k, v in hit.settings.items() if k not in ("complete", "filters")}
+        if s != settings:
+            continue
+        by_index = {m.index: m for m in hit.maps}
+        if all(f in by_index for f in filters):
+            hit.maps = [by_index[f] for f in filters]
+            hit.settings = {**hit.settings, "filters": list(filters)}
+            return hit
+    return None
+
+
+def _read(folder: Path, key: str) -> LayerMaps | None:
+    meta_path, npz_path = folder / f"{key}.json", folder / f"{key}.npz"
+    if not meta_path.is_file() or not npz_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        with np.load(npz_path, allow_pickle=False) as z:
+            a = {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        return None          # a damaged entry is a miss; rendering again overwrites it
+    reasons = meta["dead_reason"]
+    maps = [FilterMap(layer=meta["layer"], index=int(a["index"][i]), image=a["images"][i],
+                      activation=float(a["activation"][i]), loss_curve=a["curves"][i],
+                      saturation=float(a["saturation"][i]), hf_energy=float(a["hf_energy"][i]),
+                      dead=bool(reasons[i]), dead_reason=reasons[i])
+            for i in range(len(reasons))]
+    return LayerMaps(run_id=meta["run_id"], layer=meta["layer"], kind=meta["kind"], maps=maps,
+                     settings=meta["settings"], weights_hash=meta["weights_hash"],
+                     seconds=meta["seconds"])
