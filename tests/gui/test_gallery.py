@@ -63,6 +63,14 @@ def test_open_layer_shows_previews_then_final_maps(qtbot, run_copy, tmp_path):
     assert panel.detail.current_map() is m
     assert panel.detail.stats["activation"].text() == f"{m.activation:.4g}"
     assert panel.detail.kernel.kernel().shape == (3, 3)
+    # The top 9 images that excite the filter, found by a worker once the maps are done.
+    qtbot.waitUntil(lambda: panel.detail.top_count() == 9, timeout=30000)
+    boxes = [c._boxes for c in panel.detail.top]
+    assert all(len(b) == 1 and b[0][2] > b[0][0] and b[0][3] > b[0][1] for b in boxes)
+    panel.grid.set_current(6)                       # other filter: served from the same result
+    assert panel.detail.top_count() == 9 and not panel.top_slot.busy
+    panel.layer_list.select_layer("conv2d_2")       # deeper layer: no kernel picture
+    assert panel.detail.kernel.isHidden()
     qtbot.waitUntil(idle(panel), timeout=30000)
 
 

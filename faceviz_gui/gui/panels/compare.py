@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel
                                QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ...core.runs import Run, list_runs
+from ..settings import restore_splitters
 from ..widgets.heatmap_view import HeatmapView
 from ..widgets.job_slot import JobSlot
 from ..widgets.pair_grid import PairGrid
@@ -48,6 +49,7 @@ class ComparePanel(QWidget):
         self.runs_compared: tuple[str, str] = ("", "")
         self._build()
         self.refresh_runs()
+        restore_splitters(context.settings, [self.splitter])
         context.runsChanged.connect(self.refresh_runs)
 
     # -- layout -------------------------------------------------------------------------------
@@ -72,8 +74,11 @@ class ComparePanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFixedWidth(180)
         self.progress.setVisible(False)
-        for w in (QLabel("<b>A</b>"), self.combo_a, swap, QLabel("<b>B</b>"), self.combo_b,
-                  self.compare_button, self.progress, self.cancel_button):
+        bar.setSpacing(6)
+        for w in (QLabel("<b>A</b>"), self.combo_a, swap, QLabel("<b>B</b>"), self.combo_b):
+            bar.addWidget(w)
+        bar.addSpacing(6)
+        for w in (self.compare_button, self.progress, self.cancel_button):
             bar.addWidget(w)
         bar.addStretch(1)
 
@@ -142,6 +147,8 @@ class ComparePanel(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([560, 640])
         split.setChildrenCollapsible(False)
+        split.setObjectName("compareSplitter")
+        self.splitter = split
         self.status = QLabel("")
         self.status.setStyleSheet("color: #5b6472; padding: 2px 12px 6px 12px;")
         lay = QVBoxLayout(self)
@@ -208,6 +215,11 @@ class ComparePanel(QWidget):
         self.compare_slot.start(compare_job, self.context, Run(a), Run(b),
                                 on_progress=self._on_progress, on_finished=self._on_compared,
                                 on_failed=self._on_failed)
+
+    def shutdown(self) -> None:
+        """The window is closing: stop comparing and rendering (the main window calls this)."""
+        self.compare_slot.cancel()
+        self.maps_slot.cancel()
 
     def cancel(self) -> None:
         if self.compare_slot.cancel():

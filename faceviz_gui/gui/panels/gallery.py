@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPu
 
 from ...core.maptypes import LayerMaps
 from ...core.runs import Run, list_runs
+from ..settings import restore_splitters
 from ..widgets.layer_list import LayerList
 from ..widgets.layer_names import MapLayer, first_conv_kernels, map_layers
 from ..widgets.map_detail import MapDetail
@@ -46,6 +47,7 @@ class GalleryPanel(QWidget):
                                 str(s.value("gallery/cmap", "grey")))
         self.grid.set_tile_width(int(s.value("gallery/tile", 96)))
         self.set_steps(int(s.value("gallery/steps", 256)))
+        restore_splitters(s, [self.splitter])
         context.runSelected.connect(self.show_run)
         context.experimentSelected.connect(self._experiment_selected)
         context.runsChanged.connect(self._runs_changed)
@@ -98,8 +100,9 @@ class GalleryPanel(QWidget):
         split.addWidget(self.grid)
         split.addWidget(self.detail)
         split.setStretchFactor(1, 1)
-        split.setSizes([250, 640, 360])
+        split.setSizes([190, 700, 340])
         split.setChildrenCollapsible(False)
+        split.setObjectName("gallerySplitter")   # the main window saves named splitters
         self.splitter = split
         self.status = QLabel("")
         self.status.setStyleSheet("color: #5b6472; padding: 2px 12px 6px 12px;")
@@ -332,9 +335,13 @@ class GalleryPanel(QWidget):
         dlg.set_steps(self.steps)
         dlg.open()
 
-    def closeEvent(self, e) -> None:
+    def shutdown(self) -> None:
+        """The window is closing: stop rendering (the main window calls this)."""
         self.render_slot.cancel()
         self.top_slot.cancel()
+
+    def closeEvent(self, e) -> None:
+        self.shutdown()
         super().closeEvent(e)
 
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from .layer_names import MapLayer
 
-COL_NAME, COL_TYPE, COL_UNITS, COL_DEAD = range(4)
+COL_NAME, COL_UNITS, COL_DEAD = range(3)
 
 
 class LayerList(QTreeWidget):
@@ -15,18 +15,18 @@ class LayerList(QTreeWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setColumnCount(4)
-        self.setHeaderLabels(["Layer", "Type", "Units", "Dead"])
+        self.setColumnCount(3)
+        self.setHeaderLabels(["Layer", "Units", "Dead"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         h = self.header()
         h.setStretchLastSection(False)
-        h.setSectionResizeMode(COL_TYPE, QHeaderView.ResizeMode.Stretch)
-        for c in (COL_NAME, COL_UNITS, COL_DEAD):
+        h.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        for c in (COL_UNITS, COL_DEAD):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(170)
         self.currentItemChanged.connect(self._changed)
         self._layers: list[MapLayer] = []
 
@@ -35,7 +35,8 @@ class LayerList(QTreeWidget):
         self.clear()
         self._layers = list(layers)
         for ml in layers:
-            it = QTreeWidgetItem([ml.name, "output" if ml.decision else ml.kind, str(ml.units), "–"])
+            # The name says the type (conv2d_1, dense_2); the decision layer is marked "output".
+            it = QTreeWidgetItem([f"{ml.name}  (output)" if ml.decision else ml.name, str(ml.units), "–"])
             it.setData(COL_NAME, Qt.ItemDataRole.UserRole, ml.name)
             it.setToolTip(COL_NAME, f"{ml.name}: {ml.describe()}, activation {ml.activation}"
                           + (" (decision layer: maps maximise the logit)" if ml.decision else ""))
@@ -45,7 +46,7 @@ class LayerList(QTreeWidget):
             if ml.decision:
                 f = QFont(self.font())
                 f.setItalic(True)
-                it.setFont(COL_TYPE, f)
+                it.setFont(COL_NAME, f)
             self.addTopLevelItem(it)
         self.blockSignals(False)
 
