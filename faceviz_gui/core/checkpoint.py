@@ -4,7 +4,6 @@ One file, ``checkpoint.safetensors``, holds the model weights, the optimizer's t
 RNG states; its metadata holds the rest as JSON (epoch, batch within the epoch, the running
 sums of a half-done epoch, the history so far, the optimizer's hyper-parameters). One file
 written atomically means no state where weights and bookkeeping disagree; nothing is pickled.
-``checkpoint.json`` beside it is a human-readable summary only, never read back.
 """
 from __future__ import annotations
 
@@ -43,29 +42,42 @@ class Checkpoint:
     rng: dict[str, torch.Tensor]
 
 
-def save(run_path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+@dataclass
+class Snapshot:
+    """Copies of the optimizer state and RNG taken on the training thread, so the files can
+    be written elsewhere while training moves on (the optimizer updates its tensors in place)."""
+    optimizer: dict[str, Any]
+    rng: dict[str, torch.Tensor]
+
+
+def snapshot(optimizer: torch.optim.Optimizer) -> Snapshot:
+    opt = optimizer.state_dict()
+    state = {idx: {k: (v.detach().to("cpu", copy=True) if isinstance(v, torch.Tensor) else v)
+                   for k, v in values.items()} for idx, values in opt["state"].items()}
+    rng = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        rng["cuda"] = torch.cuda.get_rng_state()
+    return Snapshot({"state": state, "param_groups": opt["param_groups"]}, rng)
+
+
+def save(run_path: Path, model_state: dict[str, torch.Tensor], snap: Snapshot,
          progress: Progress) -> None:
     tensors: dict[str, torch.Tensor] = {}
-    for k, v in model.state_dict().items():
+    for k, v in model_state.items():
         tensors[f"model/{k}"] = v.detach().cpu().contiguous()
-    opt = optimizer.state_dict()
     plain_state: dict[str, dict[str, Any]] = {}
-    for idx, state in opt["state"].items():
+    for idx, state in snap.optimizer["state"].items():
         for key, value in state.items():
             if isinstance(value, torch.Tensor):
-                tensors[f"optim/{idx}/{key}"] = value.detach().cpu().contiguous()
+                tensors[f"optim/{idx}/{key}"] = value.contiguous()
             else:
                 plain_state.setdefault(str(idx), {})[key] = value
-    tensors["rng/torch"] = torch.get_rng_state()
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        tensors["rng/cuda"] = torch.cuda.get_rng_state()
+    for key, value in snap.rng.items():
+        tensors[f"rng/{key}"] = value
     meta = {"format": FORMAT, "progress": asdict(progress),
-            "param_groups": opt["param_groups"], "plain_state": plain_state}
+            "param_groups": snap.optimizer["param_groups"], "plain_state": plain_state}
     metadata = {"faceviz": json.dumps(meta)}
     atomic.write_with(run_path / CHECKPOINT, lambda p: save_file(tensors, str(p), metadata))
-    summary = {"epoch": progress.epoch, "batch": progress.batch,
-               "epochs_done": len(progress.history)}
-    atomic.write_json(run_path / "checkpoint.json", summary)
 
 
 def load(run_path: Path) -> Checkpoint | None:

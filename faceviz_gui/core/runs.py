@@ -5,7 +5,7 @@
         status.json          state (running, stopped, done, failed), epoch reached, device, data
         split.json           which images (by path) went to train, val and test
         weights.safetensors  latest model weights (written atomically at each epoch end)
-        checkpoint.safetensors + checkpoint.json   optimizer state etc. for resuming
+        checkpoint.safetensors  weights, optimizer state, RNG and progress, for resuming
         metrics.jsonl        one JSON object per epoch (rewritten atomically, never appended)
         eval.json            evaluation of the test split: accuracy, per person, confusion
         cache/               analysis caches (HappyMaps, top images), keyed by weights hash
@@ -103,7 +103,10 @@ class Run:
         return self.weights_path.exists()
 
     def save_weights(self, model: torch.nn.Module) -> None:
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        self.save_state_dict(model.state_dict())
+
+    def save_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        state = {k: v.detach().cpu().contiguous() for k, v in state.items()}
         atomic.write_with(self.weights_path, lambda p: save_file(state, str(p)))
         self.__dict__.pop("weights_hash", None)
 
