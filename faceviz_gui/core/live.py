@@ -89,11 +89,14 @@ class LivePipeline:
         """Forget the tracked face (a new source, a cut in the video)."""
         self.tracker.reset()
 
-    def process(self, frame: np.ndarray) -> LiveResult:
+    def process(self, frame: np.ndarray, still: bool = False) -> LiveResult:
+        """One frame of a stream; ``still=True`` (a photo) searches with every cascade at once
+        instead of one per frame (see FaceDetector.detect)."""
         t0 = time.perf_counter()
         grey = to_grey_uint8(frame)
         last = self.tracker.last
-        box = self.detector.detect(grey, hint=last.box if last is not None else None)
+        box = self.detector.detect(grey, hint=last.box if last is not None else None,
+                                     cycle=not still)
         track = self.tracker.update(box)
         t1 = time.perf_counter()
         rect = track.rect if track is not None else centred_rect(grey.shape)
@@ -173,8 +176,8 @@ def serve(pipeline_factory: Callable[[], LivePipeline], slot: LatestFrameSlot,
           poll: float = 0.1, options: dict | None = None) -> int:
     """The worker loop: take the newest frame, process it, hand the result to ``emit``.
 
-    Frames in the slot are ``(frame, tag)`` pairs; ``tag`` comes back with the result (the
-    GUI passes the frame it showed). The pipeline is built here, on the worker thread, so
+    Frames in the slot are ``(frame, tag)`` or ``(frame, tag, still)``; ``tag`` comes back
+    with the result (the GUI passes the frame it showed), ``still`` marks a photo. The pipeline is built here, on the worker thread, so
     its model belongs to that thread. ``options`` (a dict the caller may change at any time)
     carries "method" (attention method) and "reset" (forget the tracked face). Runs until the slot is closed or the reporter says
     stop; returns the number of frames processed.
@@ -190,11 +193,11 @@ def serve(pipeline_factory: Callable[[], LivePipeline], slot: LatestFrameSlot,
             if slot.closed:
                 break
             continue
-        frame, tag = item
+        frame, tag, still = item if len(item) == 3 else (*item, False)
         if options:
             pipeline.method = options.get("method", pipeline.method)
             if options.pop("reset", False):
                 pipeline.reset()
-        emit(tag, pipeline.process(frame))
+        emit(tag, pipeline.process(frame, still))
         done += 1
     return done

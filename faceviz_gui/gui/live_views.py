@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CANVAS = QColor("#1d1f23")
@@ -130,12 +130,13 @@ class ProbabilityBars(QWidget):
         zero = x0 + (x1 - x0) * (0 - lo) / (hi - lo)
         for i, (c, v) in enumerate(zip(self.classes, self.values)):
             y = 2 + i * row
-            p.setPen(QColor("#e8e8e8") if i == self.predicted else MUTED)
+            p.setPen(self.palette().color(QPalette.ColorRole.WindowText) if i == self.predicted
+                     else MUTED)
             f = QFont(self.font())
             f.setBold(i == self.predicted)
             p.setFont(f)
             p.drawText(QRectF(0, y, label_w - 6, row), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, c)
-            p.fillRect(QRectF(x0, y + row * 0.2, x1 - x0, row * 0.6), QColor("#2a2d33"))
+            p.fillRect(QRectF(x0, y + row * 0.2, x1 - x0, row * 0.6), QColor("#d9dce1"))
             end = x0 + (x1 - x0) * (float(np.clip(v, lo, hi)) - lo) / (hi - lo)
             colour = QColor("#3ddc84") if i == self.predicted else QColor("#5aa9ff")
             p.fillRect(QRectF(min(zero, end), y + row * 0.2, abs(end - zero), row * 0.6), colour)

@@ -31,8 +31,8 @@ class LiveWorker(QThread):
         self.resultReady.connect(self._count)
 
     # -- UI thread -------------------------------------------------------------------------
-    def submit(self, frame, tag=None) -> None:
-        self.slot.put((frame, tag if tag is not None else frame))
+    def submit(self, frame, tag=None, still: bool = False) -> None:
+        self.slot.put((frame, tag if tag is not None else frame, still))
 
     def set_method(self, method: str) -> None:
         self.options["method"] = method

@@ -48,7 +48,7 @@ def test_faces_at_known_places_are_cropped_and_their_pose_predicted(cmu_dir, tmp
         for i, path in enumerate(unseen_shots(run, cmu_dir, pose, 5)):
             frame, (sx, sy, sw, sh) = place(cmu_shot(path), *places[i % 3])
             pipe.reset()  # a new face in a new place: nothing to track from
-            r = pipe.process(frame)
+            r = pipe.process(frame, still=True)
             if r.box is None:
                 continue
             # the crop lands on the face: most of it is where the CMU shot was pasted
@@ -106,3 +106,22 @@ def test_serve_processes_frames_on_a_worker_and_stops_when_closed(trained_run):
     slot.close()
     worker.join(10)
     assert not worker.is_alive()
+
+
+@pytest.mark.cmu
+def test_a_turned_face_in_a_video_is_found_within_three_frames(cmu_dir, tmp_path_factory):
+    from faceviz_gui.core.faces import detect_face
+    run = pose_run(cmu_dir, tmp_path_factory)
+    frames = []
+    for path in unseen_shots(run, cmu_dir, "left", 6):
+        frame, _ = place(cmu_shot(path), 100, 80)
+        box = detect_face(frame)
+        if box is not None and box.kind != "frontal":
+            frames.append(frame)
+    assert frames, "the profile cascade finds some left-turned CMU faces"
+    pipe = LivePipeline(run.load_model(), method="none")
+    for frame in frames[:2]:
+        pipe.reset()
+        found = [pipe.process(frame).found for _ in range(3)]  # one cascade per frame, in turn
+        assert any(found)
+        assert pipe.process(frame).found  # then it is tracked frame to frame

@@ -150,7 +150,7 @@ class LivePanel(QWidget):
             self.worker.failed.connect(self.show_message)
             self.worker.start()
             if self.frame is not None:
-                self.worker.submit(self.frame)
+                self.worker.submit(self.frame, still=True)
 
     def _stop_worker(self) -> None:
         if self.worker is not None:
@@ -159,7 +159,7 @@ class LivePanel(QWidget):
             self.worker = None
 
     # -- frames in ------------------------------------------------------------------------
-    def feed_frame(self, rgb: np.ndarray) -> None:
+    def feed_frame(self, rgb: np.ndarray, still: bool = False) -> None:
         """A frame from the camera, a video or a still: shown once the network has seen it."""
         if self.frozen:
             return
@@ -167,7 +167,7 @@ class LivePanel(QWidget):
             self.frame = rgb
             self.video.show_frame(rgb_to_qimage(rgb), caption="Choose a trained run to test")
             return
-        self.worker.submit(rgb)
+        self.worker.submit(rgb, still=still)
 
     def _on_result(self, frame, result) -> None:
         if self.frozen and frame is not self.frame:
@@ -238,7 +238,7 @@ class LivePanel(QWidget):
         self._reset_tracking()
         self.set_frozen(False)
         self.tabs.setCurrentIndex(0)
-        self.feed_frame(np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8))
+        self.feed_frame(np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8), still=True)
         return True
 
     def stop_sources(self) -> None:
@@ -293,7 +293,8 @@ class LivePanel(QWidget):
         if self.worker is not None:
             self.worker.set_method(self.attention.method_key)
             if self.frame is not None and (self.frozen or not self.source.active):
-                self.worker.submit(self.frame, self.frame)  # re-explain the frame on screen
+                self.worker.reset_tracking()  # re-explain the frame on screen, found afresh
+                self.worker.submit(self.frame, self.frame, still=True)
 
     def _opacity_changed(self, *_):
         self._show_crop()
