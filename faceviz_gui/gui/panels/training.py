@@ -129,7 +129,9 @@ class TrainingPanel(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setToolTip("Progress over all epochs")
         self.state = QLabel("Idle")
-        self.state.setMinimumWidth(420)
+        # A fixed size: the text changes 10 times a second, and a label whose size may change
+        # asks for a relayout (and a repaint of the whole page) each time.
+        self.state.setFixedSize(600, self.state.fontMetrics().height() + 6)
         row.addWidget(self.progress, 1)
         row.addWidget(self.state)
         return row
@@ -194,9 +196,9 @@ class TrainingPanel(QWidget):
         from ...core.runs import Run
         run = Run(path)
         st = run.status
-        self.plots.set_history(run.metrics())
-        self._show_results(run.evaluation())
         epochs = max(1, int(st.get("epochs", 1) or 1))
+        self.plots.set_history(run.metrics(), epochs)
+        self._show_results(run.evaluation())
         self.progress.setValue(int(1000 * min(1.0, st.get("epoch", 0) / epochs)))
         state = st.get("state", "unknown")
         extra = " — Resume continues it" if state == "stopped" else ""
@@ -252,7 +254,7 @@ class TrainingPanel(QWidget):
         spec.train.epochs = self.epochs.value()
         spec.train.batch_size = self.batch.value()
         spec.train.learning_rate = self.lr.value()
-        self.plots.clear()
+        self.plots.clear(epochs=spec.train.epochs)
         self._show_results(None)
         return self._start(JobWorker(train_job, self.context, spec), "Starting…")
 
@@ -261,7 +263,6 @@ class TrainingPanel(QWidget):
             return None
         from ...core.runs import Run
         self.show_run(path)
-        self.plots.set_history(Run(path).metrics())
         return self._start(JobWorker(resume_job, self.context, path), "Resuming…")
 
     def _start(self, worker: JobWorker, text: str) -> JobWorker:
@@ -344,6 +345,7 @@ class TrainingPanel(QWidget):
         self.context.show_status(f"Training failed: {first}", 10000)
 
     def _on_done(self) -> None:
+        self.plots.redraw()  # the final epoch now, not at the next timer tick
         self.worker = None
         self.context.training_run = ""
         self.context.trainingChanged.emit(False)

@@ -1,0 +1,80 @@
+"""The main window: pages, menus, status bar, shortcuts, settings that survive a restart."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from faceviz_gui.gui.about import AboutDialog, versions
+from faceviz_gui.gui.pages import PAGES
+
+
+def test_opens_with_every_page_menu_and_status(make_window, qtbot):
+    w = make_window()
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == \
+        ["Training", "Gallery", "Compare", "Live test"]
+    # After the warm-up every page is built, or says honestly that it is coming.
+    qtbot.waitUntil(lambda: all(h.built for h in w.hosts.values()), timeout=20000)
+    for page in PAGES:
+        host = w.hosts[page.key]
+        assert host.panel is not None or host.error == "coming", (page.key, host.error)
+    assert type(w.page("training")).__name__ == "TrainingPanel"
+    menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
+    assert menus == ["File", "Experiment", "View", "Help"]
+    assert w.context.core_ready and w.context.device in ("cpu", "cuda")
+    assert w.device_label.text() in ("Device: CPU", "Device: CUDA")
+    assert "synthetic faces · 96 images · 3 people" in w.data_label.text()  # experiment0: 64x60
+    assert not w.busy.isVisible()
+
+
+def test_shortcuts_switch_pages_and_every_action_has_a_tooltip(make_window, qtbot):
+    w = make_window()
+    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_page() == "compare"
+    qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_page() == "training"
+    acts = w.actions_
+    assert acts.train.shortcut().toString() == "Ctrl+T"
+    assert "Esc" in [s.toString() for s in acts.stop.shortcuts()]
+    for act in w.actions():
+        assert act.toolTip() and act.toolTip() != act.text().replace("&", ""), act.text()
+
+
+def test_settings_restored_after_restart(make_window, gui_settings, qtbot):
+    w = make_window()
+    w.resize(1234, 777)
+    w.browser.select_experiment("ex1-3")
+    w.show_page("compare")
+    w.browser.splitter.setSizes([150, 500])
+    sizes = w.browser.splitter.sizes()
+    w.close()
+
+    w2 = make_window(settings=gui_settings)
+    # The offscreen screen is 800x800, and restoreGeometry nudges a window bigger than its
+    # screen by a few pixels; a default (1400x900) or unsaved size would be far off.
+    assert abs(w2.width() - 1234) <= 10 and abs(w2.height() - 777) <= 10, w2.size()
+    assert w2.current_page() == "compare"
+    assert w2.browser.selected_experiment() == "ex1-3"
+    assert w2.context.current_experiment == "ex1-3"
+    restored = w2.browser.splitter.sizes()  # scaled with the window's few pixels of nudge
+    assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02, (restored, sizes)
+
+
+def test_about_lists_versions(qtbot):
+    v = versions()
+    for key in ("FaceViz", "Qt", "PySide6", "torch", "numpy", "Python"):
+        assert v[key] and v[key] != "not loaded yet", key
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    assert v["torch"] in dialog.versions_label.text()
+
+
+def test_data_source_change_reloads_and_shows_in_status_bar(make_window, qtbot, tmp_path):
+    w = make_window()
+    empty = tmp_path / "empty-folder"
+    empty.mkdir()
+    with qtbot.waitSignal(w.startup.failed, timeout=10000) as failed:
+        w.context.set_data_source(str(empty))
+    assert "empty-folder" in w.data_label.text()
+    boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and boxes[0].text() == failed.args[0].split("\n")[0]
+    assert "empty-folder" in boxes[0].text(), boxes[0].text()
