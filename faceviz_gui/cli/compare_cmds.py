@@ -64,12 +64,16 @@ def report(cmp) -> str:
     lines.append(" " * wa + "".join(f"{n:>{wb}}" for n in cmp.layers_b))
     for name, row in zip(cmp.layers_a, cmp.cka):
         lines.append(f"{name:<{wa}}" + "".join(f"{v:>{wb}.2f}" for v in row))
-    lines += ["", "best partner in B, and units matched one-to-one (r >= 0.5):"]
+    lines += ["", "most similar layer of B (like for like) and units matched one-to-one:"]
     for la in cmp.layers_a:
         lb, c = cmp.best_partner(la)
         m = cmp.matches.get((la, lb))
-        units = f"{len(m.good_pairs)}/{cmp.features_a[la].shape[1]} units, mean r " \
-                f"{m.mean_correlation:.2f}" if m else ""
+        units = ""
+        if m:
+            live = cmp.features_a[la].shape[1] - len(m.silent_a)
+            units = f"{len(m.good_pairs)}/{live} live units matched at r >= {m.threshold}"
+            units += f" (mean r {m.mean_correlation:.2f})" if m.pairs else ""
+            units += f", {len(m.silent_a)} silent" if m.silent_a else ""
         lines.append(f"  {la:<{wa}} -> {lb:<{wb}} CKA {c:.2f}  {units}")
     lines.append("")
     if cmp.agreement is None:

@@ -61,13 +61,35 @@ class Comparison:
         return float(self.cka[self.layers_a.index(self.decision_a),
                               self.layers_b.index(self.decision_b)])
 
-    def best_partner(self, layer_a: str) -> tuple[str, float]:
-        """The layer of B most like ``layer_a`` of A, and their CKA."""
+    def best_partner(self, layer_a: str, like_for_like: bool = True) -> tuple[str, float]:
+        """The layer of B most like ``layer_a`` of A, and their CKA.
+
+        ``like_for_like``: conv layers pair with conv layers, hidden dense with hidden dense,
+        the decision layer with the decision layer (unit matching a 64-unit hidden layer to a
+        2-unit decision layer says little, however alike the two represent the images).
+        """
         row = self.cka[self.layers_a.index(layer_a)]
-        if np.all(np.isnan(row)):
+        cands = list(range(len(self.layers_b)))
+        if like_for_like:
+            role = lambda name, dec: "decision" if name == dec else name.rsplit("_", 1)[0]
+            want = role(layer_a, self.decision_a)
+            same = [j for j in cands if role(self.layers_b[j], self.decision_b) == want]
+            if not same and want == "dense":     # no hidden dense in B (ex1-5)
+                same = [self.layers_b.index(self.decision_b)]
+            cands = same or cands
+        vals = row[cands]
+        if np.all(np.isnan(vals)):
             return "", float("nan")
-        j = int(np.nanargmax(row))
+        j = cands[int(np.nanargmax(vals))]
         return self.layers_b[j], float(row[j])
+
+    def conv_cka(self) -> tuple[str, str, float] | None:
+        """A's last conv layer, its best conv partner in B and their CKA (None without convs)."""
+        convs = [l for l in self.layers_a if l.startswith("conv2d")]
+        if not convs or not any(l.startswith("conv2d") for l in self.layers_b):
+            return None
+        lb, c = self.best_partner(convs[-1])
+        return convs[-1], lb, c
 
     def match_units(self, layer_a: str, layer_b: str) -> UnitMatch:
         key = (layer_a, layer_b)
@@ -140,6 +162,12 @@ def compare_runs(run_a, run_b, probe: FaceSet | None = None,
 
 def verdict(cmp: Comparison) -> str:
     """The blog's question answered in one sentence, with the numbers behind it."""
+    conv = cmp.conv_cka()
+    tail = "" if conv is None else f" (last conv layers: CKA {conv[2]:.2f})"
+    return _verdict(cmp) + tail
+
+
+def _verdict(cmp: Comparison) -> str:
     c = cmp.decision_cka
     head = f"decision layers match at CKA {c:.2f}"
     if cmp.agreement is None:

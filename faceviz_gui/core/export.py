@@ -151,7 +151,7 @@ def export_comparison(comparison, out_dir: str | Path, maps_a=None, maps_b=None,
         sheet = matched_sheet(
             f"{la} (A) matched to {lb} (B): {len(pairs)} pairs at r >= {match.threshold}, "
             f"mean r {match.mean_correlation:.2f}", pairs, match.unmatched_a, match.unmatched_b,
-            variant_name)
+            variant_name, silent_a=match.silent_a, silent_b=match.silent_b)
         written.append(_save_png(out / f"matched_{la}__{lb}.png", sheet))
     return written
 

@@ -148,7 +148,8 @@ def cka_image(layers_a: list[str], layers_b: list[str], cka: np.ndarray, title: 
 
 def matched_sheet(title: str, pairs: list[tuple[FilterMap | None, FilterMap | None, float]],
                   unique_a: list[int], unique_b: list[int], variant_name: str = "stretched",
-                  per_row: int = 4) -> Image.Image:
+                  per_row: int = 4, silent_a: list[int] = (), silent_b: list[int] = ()
+                  ) -> Image.Image:
     """Matched maps side by side (A's then B's, with the correlation), best pairs first."""
     shape = next((m.image.shape for p in pairs for m in p[:2] if m is not None), (30, 32))
     f = upscale_factor(shape, 84)
@@ -159,11 +160,14 @@ def matched_sheet(title: str, pairs: list[tuple[FilterMap | None, FilterMap | No
     label_h = 18
     notes = [f"unique to A (no partner at r >= threshold): {_ids(unique_a)}",
              f"unique to B: {_ids(unique_b)}"]
+    if silent_a or silent_b:
+        notes.append(f"silent on the probe (never vary): A {_ids(list(silent_a))}; "
+                     f"B {_ids(list(silent_b))}")
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     width = max(PAD + cols * pair_w, _text_w(probe, title, 15) + 2 * PAD,
                 max(_text_w(probe, n, 12) for n in notes) + 2 * PAD)
     top = 36
-    height = top + rows * (ch + label_h + PAD) + 2 * 18 + PAD
+    height = top + rows * (ch + label_h + PAD) + len(notes) * 18 + PAD
     img = Image.new("RGB", (width, height), BG)
     draw = ImageDraw.Draw(img)
     draw.text((PAD, 8), title, fill=INK, font=font(15))

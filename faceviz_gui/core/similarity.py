@@ -9,7 +9,7 @@ number computed from K = X X^T.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -99,9 +99,11 @@ class UnitMatch:
     layer_a: str
     layer_b: str
     pairs: list[tuple[int, int, float]]   # (unit in A, unit in B, correlation), by unit in A
-    unmatched_a: list[int]                # units of A with no good partner in B
+    unmatched_a: list[int]                # live units of A with no good partner in B
     unmatched_b: list[int]
     threshold: float = GOOD_MATCH
+    silent_a: list[int] = field(default_factory=list)  # never vary on the probe: not matched
+    silent_b: list[int] = field(default_factory=list)
 
     @property
     def good_pairs(self) -> list[tuple[int, int, float]]:
@@ -122,7 +124,8 @@ class UnitMatch:
                 "mean_correlation": _num(self.mean_correlation),
                 "good_pairs": len(self.good_pairs),
                 "pairs": [[i, j, round(c, 4)] for i, j, c in self.pairs],
-                "unmatched_a": self.unmatched_a, "unmatched_b": self.unmatched_b}
+                "unmatched_a": self.unmatched_a, "unmatched_b": self.unmatched_b,
+                "silent_a": self.silent_a, "silent_b": self.silent_b}
 
 
 def match_units(a: np.ndarray, b: np.ndarray, layer_a: str = "", layer_b: str = "",
@@ -131,16 +134,21 @@ def match_units(a: np.ndarray, b: np.ndarray, layer_a: str = "", layer_b: str = 
 
     Each unit gets at most one partner, maximising the summed correlation; pairs below
     ``threshold`` and the units left over when the layers differ in width are unmatched.
+    Units silent over the whole probe (dead ReLUs: no variance) take no part: they are
+    listed apart, so a run against itself reports no "unique" units.
     """
     a, b = pair_features(np.asarray(a), np.asarray(b))
-    corr = correlation_matrix(a, b)
+    live_a, live_b = np.flatnonzero(a.std(axis=0) > 1e-12), np.flatnonzero(b.std(axis=0) > 1e-12)
+    corr = correlation_matrix(a[:, live_a], b[:, live_b])
     rows, cols = linear_sum_assignment(corr, maximize=True)
-    pairs = sorted((int(i), int(j), float(corr[i, j])) for i, j in zip(rows, cols))
+    pairs = sorted((int(live_a[i]), int(live_b[j]), float(corr[i, j])) for i, j in zip(rows, cols))
     good_a = {i for i, _, c in pairs if c >= threshold}
     good_b = {j for _, j, c in pairs if c >= threshold}
     return UnitMatch(layer_a, layer_b, pairs,
-                     [i for i in range(corr.shape[0]) if i not in good_a],
-                     [j for j in range(corr.shape[1]) if j not in good_b], threshold)
+                     [int(i) for i in live_a if i not in good_a],
+                     [int(j) for j in live_b if j not in good_b], threshold,
+                     sorted(set(range(a.shape[1])) - set(live_a.tolist())),
+                     sorted(set(range(b.shape[1])) - set(live_b.tolist())))
 
 
 def _num(v: float) -> float | None:

@@ -36,14 +36,15 @@ def test_a_run_against_itself_is_identical(trained_run, probe):
     assert cmp.agreement == 1.0
     assert "CKA 1.00, 100% agreement" in cmp.verdict
     assert "learned about the same thing" in cmp.verdict
-    # Every live unit is its own partner at correlation 1; dead ones have none.
-    m = cmp.matches[("dense_2", "dense_2")]
-    live = cmp.features_a["dense_2"].std(axis=0) > 1e-12
-    for i, j, c in m.pairs:
-        if live[i]:
-            assert c == pytest.approx(1.0) and cmp.features_a["dense_2"][:, i].std() > 0
-            assert np.allclose(cmp.features_a["dense_2"][:, i], cmp.features_a["dense_2"][:, j])
-    assert set(m.unmatched_a) == set(np.flatnonzero(~live).tolist())
+    # Every live unit is its own partner at correlation 1; silent ones are set apart.
+    for layer in ("conv2d_3", "dense_2"):
+        m = cmp.matches[(layer, layer)]
+        f = cmp.features_a[layer].reshape(cmp.n_probe, cmp.features_a[layer].shape[1], -1)
+        live = f.std(axis=(0, 2)) > 1e-12
+        assert [(i, j) for i, j, _ in m.pairs] == [(i, i) for i in np.flatnonzero(live)]
+        assert all(c == pytest.approx(1.0) for *_, c in m.pairs)
+        assert m.unmatched_a == m.unmatched_b == []
+        assert m.silent_a == m.silent_b == np.flatnonzero(~live).tolist()
     assert cmp.accuracy_a == cmp.accuracy_b is not None
     data = json.loads(json.dumps(cmp.to_json()))
     assert data["decision_cka"] == pytest.approx(1.0) and data["agreement"] == 1.0
@@ -62,11 +63,17 @@ def test_across_architectures(trained_run, probe, tmp_path):
     assert cmp.cka.shape == (6, 6) and not np.isnan(cmp.cka).any()
     assert cmp.matches[("dense_3", "dense_3")].pairs
     m = cmp.match_units("conv2d_3", "conv2d_3")       # 64 units against 32
-    assert len(m.pairs) == 32 and len(m.unmatched_a) >= 32
+    assert len(m.pairs) == min(64 - len(m.silent_a), 32 - len(m.silent_b))
+    assert len(m.unmatched_a) + len(m.silent_a) >= 32
     assert cmp.agreement is not None and 0 <= cmp.agreement <= 1
     assert rep.of_kind("progress")[-1]["done"] == rep.of_kind("progress")[-1]["total"]
     cmp2 = compare_runs(trained_run, deep, probe)
     assert cmp2.decision_b == "dense_6" and cmp2.cka.shape == (6, 9)
+    # Like for like: hidden dense layers pair with hidden ones, convs with convs.
+    assert cmp2.best_partner("dense_2")[0] in {f"dense_{i}" for i in range(1, 6)}
+    assert cmp2.best_partner("conv2d_2")[0].startswith("conv2d")
+    assert cmp2.best_partner("dense_3")[0] == "dense_6"
+    assert ("dense_3", "dense_6") in cmp2.matches
     assert "decision layers match at CKA" in cmp2.verdict
 
 
