@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import json
 import shutil
 
 import numpy as np
@@ -45,10 +46,11 @@ def panel(qtbot, runs, tmp_path):
     p.show()
     qtbot.waitExposed(p)
     yield p
-    qtbot.waitUntil(lambda: p.compare_slot.alive == 0 and p.maps_slot.alive == 0, timeout=30000)
+    qtbot.waitUntil(lambda: p.compare_slot.alive == 0 and p.maps_slot.alive == 0
+                    and p.export_slot.alive == 0, timeout=30000)
 
 
-def test_lists_runs_and_compares_a_run_with_itself(qtbot, panel, runs):
+def test_lists_runs_and_compares_a_run_with_itself(qtbot, panel, runs, tmp_path):
     a, same, _ = runs
     assert panel.combo_a.count() == 3 and panel.combo_b.count() == 3
     assert not panel.results.isVisible()
@@ -65,8 +67,17 @@ def test_lists_runs_and_compares_a_run_with_itself(qtbot, panel, runs):
     assert panel.heatmap.selected() == (0, 0)
     pairs = panel.pairs.pairs()
     assert len(pairs) == 32 and all(i == j and good for i, j, _, good in pairs)
-    qtbot.waitUntil(lambda: panel.pairs.images_shown() == 32, timeout=30000)
+    qtbot.waitUntil(lambda: panel.pairs.images_shown() == 32 and not panel.maps_slot.busy, timeout=30000)
     assert "none" in panel.unmatched.text()
+    # Export: the matrix, the JSON and the matched maps of the pair on screen.
+    out = tmp_path / "cmp"
+    assert panel.export_button.isEnabled()
+    panel.export_to(str(out))
+    qtbot.waitUntil(lambda: panel.export_slot.alive == 0 and panel.export_button.isEnabled(), timeout=30000)
+    assert (out / "cka.png").is_file() and (out / "matched_conv2d_1__conv2d_1.png").is_file()
+    data = json.loads((out / "comparison.json").read_text())
+    assert data["agreement"] == 1.0 and "same thing" in data["verdict"]
+    assert "Wrote" in panel.status.text()
 
 
 def test_compare_across_architectures_and_pick_a_layer_pair(qtbot, panel, runs):

@@ -17,7 +17,7 @@ from ..settings import restore_splitters
 from ..widgets.heatmap_view import HeatmapView
 from ..widgets.job_slot import JobSlot
 from ..widgets.pair_grid import PairGrid
-from .compare_jobs import compare_job, pair_maps_job, run_label
+from .compare_jobs import compare_job, export_comparison_job, pair_maps_job, run_label
 
 RUN_ROLE = Qt.ItemDataRole.UserRole
 
@@ -43,6 +43,7 @@ class ComparePanel(QWidget):
         self.comparison = None
         self.compare_slot = JobSlot(self)
         self.maps_slot = JobSlot(self)
+        self.export_slot = JobSlot(self)
         self._maps: dict[tuple, object] = {}      # (run path, layer, steps) -> LayerMaps
         self._pair: tuple[str, str] = ("", "")
         self._asked: tuple[str, str] = ("", "")     # run paths of the comparison in flight
@@ -71,6 +72,10 @@ class ComparePanel(QWidget):
         self.compare_button.setShortcut("Ctrl+Return")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the CKA matrix (PNG, JSON), the verdict and the matched "
+                                      "maps shown so far")
+        self.export_button.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setFixedWidth(180)
         self.progress.setVisible(False)
@@ -81,6 +86,7 @@ class ComparePanel(QWidget):
         for w in (self.compare_button, self.progress, self.cancel_button):
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(self.export_button)
 
         self.heatmap = HeatmapView()
         self.heatmap.clear("Pick two runs and press Compare.\n\nLinear CKA between every "
@@ -161,6 +167,7 @@ class ComparePanel(QWidget):
         swap.clicked.connect(self.swap)
         self.compare_button.clicked.connect(self.compare)
         self.cancel_button.clicked.connect(self.cancel)
+        self.export_button.clicked.connect(self._choose_export_folder)
         self.heatmap.cellSelected.connect(self._cell_selected)
 
     # -- runs ---------------------------------------------------------------------------------
@@ -220,6 +227,7 @@ class ComparePanel(QWidget):
         """The window is closing: stop comparing and rendering (the main window calls this)."""
         self.compare_slot.cancel()
         self.maps_slot.cancel()
+        self.export_slot.cancel()
 
     def cancel(self) -> None:
         if self.compare_slot.cancel():
@@ -251,6 +259,7 @@ class ComparePanel(QWidget):
         self.comparison = cmp
         self.runs_compared = self._asked
         self.results.setVisible(True)
+        self.export_button.setEnabled(True)
         self.heatmap.set_matrix(cmp.cka, cmp.layers_a, cmp.layers_b, title="Linear CKA",
                                 row_title=f"A: {cmp.experiment_a}", col_title=f"B: {cmp.experiment_b}")
         self.verdict.setText(cmp.verdict[:1].upper() + cmp.verdict[1:] + ".")
@@ -318,6 +327,41 @@ class ComparePanel(QWidget):
             if lm is not None:
                 self.pairs.set_images(side, [m.index for m in lm.maps], [m.image for m in lm.maps])
         self.status.setText(f"Maps of {ka[1]} (A) and {kb[1]} (B) shown.")
+
+
+    # -- export -----------------------------------------------------------------------------
+    def _choose_export_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+        from ...core.paths import user_home
+        cmp = self.comparison
+        start = str(user_home() / "exports" / f"compare-{cmp.run_a}-vs-{cmp.run_b}")
+        folder = QFileDialog.getExistingDirectory(self, "Export the comparison to", start)
+        if folder:
+            self.export_to(folder)
+
+    def export_to(self, folder: str) -> None:
+        """comparison.json, cka.png and side-by-side sheets of the pairs whose maps are loaded."""
+        cmp = self.comparison
+        if cmp is None:
+            return
+        a, b = (str(p) for p in self.runs_compared)
+        maps_a = [lm for (path, _, _), lm in self._maps.items() if path == a]
+        maps_b = [lm for (path, _, _), lm in self._maps.items() if path == b]
+        self.export_button.setEnabled(False)
+        self.status.setText(f"Exporting the comparison to {folder}…")
+        self.export_slot.start(export_comparison_job, cmp, folder, maps_a, maps_b,
+                               on_finished=self._on_exported, on_failed=self._on_export_failed)
+
+    def _on_exported(self, files) -> None:
+        self.export_button.setEnabled(True)
+        self.last_export = [str(f) for f in files]
+        folder = str(files[0].parent) if files else ""
+        self.status.setText(f"Wrote {len(files)} files to {folder}")
+        self.context.show_status(f"Comparison exported to {folder}", 8000)
+
+    def _on_export_failed(self, msg: str) -> None:
+        self.export_button.setEnabled(True)
+        self.status.setText(f"Could not export: {msg.splitlines()[0]}")
 
 
 def _unmatched_text(match) -> str:

@@ -48,3 +48,8 @@ def pair_maps_job(run_a, layer_a: str, run_b, layer_b: str, steps: int, device: 
         return lm_a, None
     lm_b = render_layer(run_b, layer_b, steps=steps, device=device, reporter=_SideReporter(reporter, "b"))
     return lm_a, lm_b
+
+
+def export_comparison_job(cmp, folder: str, maps_a, maps_b, reporter=None):
+    from ...core.export import export_comparison
+    return export_comparison(cmp, folder, maps_a=maps_a, maps_b=maps_b)

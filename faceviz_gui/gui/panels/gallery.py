@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -119,6 +120,8 @@ class GalleryPanel(QWidget):
         self.grid.layerStepRequested.connect(self.layer_list.step)
         self.grid.zoomChanged.connect(lambda w: self.context.settings.setValue("gallery/tile", w))
         self.detail.displayChanged.connect(self._display_changed)
+        stretch_key = QShortcut(QKeySequence("S"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        stretch_key.activated.connect(self.detail.stretch_box.toggle)
         zoom_in.clicked.connect(self.grid.zoom_in)
         zoom_out.clicked.connect(self.grid.zoom_out)
         self.stop_button.clicked.connect(self.stop)
@@ -140,10 +143,12 @@ class GalleryPanel(QWidget):
         self._top.clear()
         self.detail.clear()
         if run is None:
-            self._clear("No run selected")
+            self._clear("No run selected", "Select a trained run in the experiment browser "
+                        "to see what each of its filters responds to.")
             return
         if not run.has_weights:
-            self._clear(f"{run.id} has no weights yet: train it first")
+            self._clear(f"{run.id} has no weights yet",
+                        "Train it on the Training page; its maps appear here once it has weights.")
             return
         self.layers = map_layers(run.spec)
         self._kernels = first_conv_kernels(run.weights_path, run.spec)
@@ -157,11 +162,11 @@ class GalleryPanel(QWidget):
         if not self.layer_list.select_layer(wanted) and self.layers:
             self.layer_list.select_layer(self.layers[0].name)
 
-    def _clear(self, text: str) -> None:
+    def _clear(self, text: str, hint: str = "") -> None:
         self.layers = []
         self.layer_list.set_layers([])
         self.grid.reset(0)
-        self.grid.set_empty_text(text)
+        self.grid.set_empty_text(hint or text)
         self.run_label.setText(text)
         self.export_button.setEnabled(False)
         self.status.setText("")
@@ -172,6 +177,13 @@ class GalleryPanel(QWidget):
         runs = [r for r in list_runs(self.context.runs_root, name) if r.has_weights]
         if runs:
             self.show_run(str(runs[-1].path))
+        elif self.isVisible():
+            self.stop()
+            self.run = None
+            self._pending_run = None
+            self.detail.clear()
+            self._clear(f"{name}: no trained run yet",
+                        f"Train {name} on the Training page; its maps appear here once it has weights.")
 
     def _runs_changed(self) -> None:
         if self.run is not None and not (self.run.path / "spec.toml").is_file():
@@ -273,8 +285,9 @@ class GalleryPanel(QWidget):
         waited = time.monotonic() - self._t_open
         how = ("shown from memory" if cached else "shown from the cache" if waited < 0.5 * lm.seconds
                else f"rendered in {lm.seconds:.1f} s")
+        keys = "arrows: filters · PgUp/PgDn: layers · +/−: zoom · S: stretch"
         self.status.setText(f"{lm.layer}: {lm.summary()}  ·  {lm.settings.get('steps', '?')} steps, "
-                            f"{how}  ·  arrows: filters, PgUp/PgDn: layers, +/−: zoom")
+                            f"{how}        {keys}")
         self.progress.setVisible(False)
         self.stop_button.setVisible(False)
         self._filter_changed(self.grid.current())
