@@ -19,6 +19,8 @@ from .faces import Box, FaceDetector, FaceTracker, centred_rect, crop_rect, to_g
 from .faceset import normalize
 
 NO_ATTENTION = "none"
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
+                            ".wmv"})
 
 
 @dataclass

@@ -125,3 +125,26 @@ def test_a_turned_face_in_a_video_is_found_within_three_frames(cmu_dir, tmp_path
         found = [pipe.process(frame).found for _ in range(3)]  # one cascade per frame, in turn
         assert any(found)
         assert pipe.process(frame).found  # then it is tracked frame to frame
+
+
+def test_cli_live_on_a_video_and_on_photos(trained_run, tmp_path, capsys):
+    import cv2
+
+    from faceviz_gui.cli import main
+    video = tmp_path / "v.mp4"
+    w = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    for i in range(6):
+        w.write(cv2.cvtColor(background(240, 320, seed=i), cv2.COLOR_GRAY2BGR))
+    w.release()
+    lines = tmp_path / "frames.jsonl"
+    assert main(["live", str(trained_run.path), str(video), "--json", "--frames", str(lines)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["frames"] == 6 and sum(out["predicted"].values()) == 6
+    assert len(lines.read_text().splitlines()) == 6
+    (tmp_path / "p" / "left").mkdir(parents=True)
+    cv2.imwrite(str(tmp_path / "p" / "left" / "a_1.png"), background(120, 128))
+    table = tmp_path / "t.csv"
+    assert main(["live", str(trained_run.path), str(tmp_path / "p"), "--csv", str(table)]) == 0
+    assert "accuracy" in capsys.readouterr().out and table.exists()
+    assert main(["live", str(trained_run.path), str(tmp_path / "nope.mp4")]) == 2
+    assert "not found" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from ...core.attention import METHOD_NAMES, overlay
 from ...core.errors import FaceVizError
 from ...core.faces import crop_rect
 from ...core.imageload import IMAGE_SUFFIXES, decode_image
+from ...core.live import VIDEO_SUFFIXES
 from ...core.live_save import save_example, save_snapshot
 from ...core.paths import user_home
 from ...core.runs import Run, list_runs
@@ -29,8 +30,6 @@ from ..live_worker import LiveWorker
 from ..video_source import VideoSource, rgb_to_qimage
 from ..widgets.image_canvas import ImageCanvas
 from ..widgets.job_slot import JobSlot
-
-VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 
 
 class LivePanel(QWidget):
