@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings, Qt
 from faceviz_gui.core.runs import Run
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.panels.gallery import GalleryPanel
-from faceviz_gui.gui.widgets.map_grid import FINAL, PREVIEW
+from faceviz_gui.gui.widgets.map_grid import PREVIEW
 
 
 @pytest.fixture

@@ -9,31 +9,18 @@ agreement and the verdict in words.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from ...core.runs import Run, list_runs
 from ..settings import restore_splitters
 from ..widgets.heatmap_view import HeatmapView
 from ..widgets.job_slot import JobSlot
 from ..widgets.pair_grid import PairGrid
+from ..widgets.run_pair_picker import RunPairPicker
+from ..widgets.verdict_card import VerdictCard
 from .compare_jobs import compare_job, export_comparison_job, pair_maps_job, run_label
 
-RUN_ROLE = Qt.ItemDataRole.UserRole
-
-
-def _metric(caption: str) -> tuple[QWidget, QLabel]:
-    box = QWidget()
-    lay = QVBoxLayout(box)
-    lay.setContentsMargins(0, 0, 18, 0)
-    lay.setSpacing(0)
-    value = QLabel("–")
-    value.setStyleSheet("font-size: 20pt; font-weight: 600; color: #1d4fb8;")
-    cap = QLabel(caption)
-    cap.setStyleSheet("color: #5b6472;")
-    lay.addWidget(value)
-    lay.addWidget(cap)
-    return box, value
 
 
 class ComparePanel(QWidget):
@@ -57,15 +44,8 @@ class ComparePanel(QWidget):
     def _build(self) -> None:
         bar = QHBoxLayout()
         bar.setContentsMargins(10, 8, 10, 6)
-        self.combo_a, self.combo_b = QComboBox(), QComboBox()
-        for combo, tip in ((self.combo_a, "Run A: its test split is the probe set"),
-                           (self.combo_b, "Run B")):
-            combo.setMinimumContentsLength(28)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setToolTip(tip)
-        swap = QToolButton()
-        swap.setText("⇄")
-        swap.setToolTip("Swap A and B")
+        self.picker = RunPairPicker(run_label)
+        self.combo_a, self.combo_b = self.picker.combo_a, self.picker.combo_b
         self.compare_button = QPushButton("Compare")
         self.compare_button.setDefault(True)
         self.compare_button.setToolTip("Measure how alike the two runs are (Ctrl+Return)")
@@ -80,8 +60,7 @@ class ComparePanel(QWidget):
         self.progress.setFixedWidth(180)
         self.progress.setVisible(False)
         bar.setSpacing(6)
-        for w in (QLabel("<b>A</b>"), self.combo_a, swap, QLabel("<b>B</b>"), self.combo_b):
-            bar.addWidget(w)
+        bar.addWidget(self.picker)
         bar.addSpacing(6)
         for w in (self.compare_button, self.progress, self.cancel_button):
             bar.addWidget(w)
@@ -97,26 +76,8 @@ class ComparePanel(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(14, 6, 10, 6)
         rl.setSpacing(8)
-        self.verdict = QLabel("")
-        self.verdict.setWordWrap(True)
-        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.verdict.setStyleSheet("font-size: 15pt; font-weight: 600; color: #1f2937;"
-                                   "background: #ffffff; border: 1px solid #dde1e6; "
-                                   "border-radius: 8px; padding: 12px 14px;")
-        self.verdict.setVisible(False)
-        metrics = QHBoxLayout()
-        m1, self.cka_value = _metric("decision-layer CKA")
-        m2, self.agreement_value = _metric("decision agreement")
-        m3, self.acc_value = _metric("test accuracy A / B")
-        for m in (m1, m2, m3):
-            metrics.addWidget(m)
-        metrics.addStretch(1)
-        self.metrics_box = QWidget()
-        self.metrics_box.setLayout(metrics)
-        self.metrics_box.setVisible(False)
-        self.notes = QLabel("")
-        self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #5b6472;")
+        self.summary = VerdictCard()
+        self.verdict, self.agreement_value = self.summary.verdict, self.summary.agreement_value
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setStyleSheet("color: #dde1e6;")
@@ -138,7 +99,7 @@ class ComparePanel(QWidget):
         title_row = QHBoxLayout()
         title_row.addWidget(self.pair_title, 1)
         title_row.addWidget(self.stretch_box, 0, Qt.AlignmentFlag.AlignTop)
-        for w in (self.verdict, self.metrics_box, self.notes, line):
+        for w in (self.summary, line):
             rl.addWidget(w)
         rl.addLayout(title_row)
         rl.addWidget(self.pairs, 1)
@@ -164,7 +125,6 @@ class ComparePanel(QWidget):
         lay.addWidget(split, 1)
         lay.addWidget(self.status)
 
-        swap.clicked.connect(self.swap)
         self.compare_button.clicked.connect(self.compare)
         self.cancel_button.clicked.connect(self.cancel)
         self.export_button.clicked.connect(self._choose_export_folder)
@@ -174,39 +134,17 @@ class ComparePanel(QWidget):
     def refresh_runs(self) -> None:
         runs = [r for r in list_runs(self.context.runs_root) if r.has_weights]
         s = self.context.settings
-        keep = (self.combo_a.currentData(RUN_ROLE) or str(s.value("compare/a", "")),
-                self.combo_b.currentData(RUN_ROLE) or str(s.value("compare/b", "")))
-        for combo, want, fallback in ((self.combo_a, keep[0], -1), (self.combo_b, keep[1], -2)):
-            combo.blockSignals(True)
-            combo.clear()
-            for r in reversed(runs):                       # newest first
-                combo.addItem(run_label(r), str(r.path))
-                combo.setItemData(combo.count() - 1, str(r.path), Qt.ItemDataRole.ToolTipRole)
-            i = combo.findData(want, RUN_ROLE)
-            if i < 0 and runs:
-                i = min(len(runs) - 1, -fallback - 1)     # A: newest, B: the one before
-            combo.setCurrentIndex(i)
-            combo.blockSignals(False)
-        self.compare_button.setEnabled(len(runs) >= 1)
+        self.picker.fill(runs, str(s.value("compare/a", "")), str(s.value("compare/b", "")))
+        self.compare_button.setEnabled(bool(runs))
         if not runs:
             self.status.setText("No trained runs yet: train an experiment first.")
 
     def set_runs(self, path_a: str, path_b: str) -> None:
-        for combo, path in ((self.combo_a, path_a), (self.combo_b, path_b)):
-            i = combo.findData(str(path), RUN_ROLE)
-            if i < 0:
-                combo.addItem(run_label(Run(path)), str(path))
-                i = combo.count() - 1
-            combo.setCurrentIndex(i)
-
-    def swap(self) -> None:
-        a, b = self.combo_a.currentData(RUN_ROLE), self.combo_b.currentData(RUN_ROLE)
-        if a and b:
-            self.set_runs(b, a)
+        self.picker.set_runs(Run(path_a), Run(path_b))
 
     # -- comparing ------------------------------------------------------------------------------
     def compare(self) -> None:
-        a, b = self.combo_a.currentData(RUN_ROLE), self.combo_b.currentData(RUN_ROLE)
+        a, b = self.picker.paths()
         if not a or not b:
             self.status.setText("Pick two runs first.")
             return
@@ -262,17 +200,7 @@ class ComparePanel(QWidget):
         self.export_button.setEnabled(True)
         self.heatmap.set_matrix(cmp.cka, cmp.layers_a, cmp.layers_b, title="Linear CKA",
                                 row_title=f"A: {cmp.experiment_a}", col_title=f"B: {cmp.experiment_b}")
-        self.verdict.setText(cmp.verdict[:1].upper() + cmp.verdict[1:] + ".")
-        self.verdict.setVisible(True)
-        self.cka_value.setText(f"{cmp.decision_cka:.2f}")
-        self.agreement_value.setText("n/a" if cmp.agreement is None else f"{cmp.agreement:.0%}")
-        self.agreement_value.setToolTip(cmp.agreement_note)
-        acc = [("–" if v is None else f"{v:.0%}") for v in (cmp.accuracy_a, cmp.accuracy_b)]
-        self.acc_value.setText(" / ".join(acc))
-        self.metrics_box.setVisible(True)
-        self.notes.setText(f"Probe: {cmp.n_probe} images ({cmp.probe_source}). "
-                           f"Agreement: {cmp.agreement_note}."
-                           + "".join(f" {n[:1].upper() + n[1:]}." for n in cmp.notes))
+        self.summary.show_comparison(cmp)
         self.status.setText(f"Compared {cmp.run_a} with {cmp.run_b}. Click a cell to see its units.")
         first = cmp.layers_a[0]
         partner = cmp.best_partner(first)[0] or cmp.layers_b[0]
@@ -370,5 +298,10 @@ def _unmatched_text(match) -> str:
             return "none"
         s = ", ".join(f"#{u}" for u in xs[:24])
         return s + (f" and {len(xs) - 24} more" if len(xs) > 24 else "")
-    return (f"<b>Without a good partner</b> (unique to one run): A {match.layer_a}: "
+    text = (f"<b>Without a good partner</b> (unique to one run): A {match.layer_a}: "
             f"{units(match.unmatched_a)}  ·  B {match.layer_b}: {units(match.unmatched_b)}")
+    silent_a, silent_b = getattr(match, "silent_a", []), getattr(match, "silent_b", [])
+    if silent_a or silent_b:
+        text += (f"<br><b>Silent</b> (never vary on the probe, not matched): "
+                 f"A: {units(silent_a)}  ·  B: {units(silent_b)}")
+    return text

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPu
 from ...core.maptypes import LayerMaps
 from ...core.runs import Run, list_runs
 from ..settings import restore_splitters
+from ..widgets.job_slot import JobSlot
 from ..widgets.layer_list import LayerList
 from ..widgets.layer_names import MapLayer, first_conv_kernels, map_layers
 from ..widgets.map_detail import MapDetail
 from ..widgets.map_grid import FINAL, PREVIEW, MapGrid
-from .gallery_jobs import JobSlot, render_job, top_images_job, top_items
+from .gallery_jobs import render_job, top_images_job, top_items
 
 STEP_CHOICES = (64, 128, 256, 512)
 

@@ -1,10 +1,6 @@
 """The gallery's worker jobs (run on the pool, never on the UI thread) and result adapters."""
 from __future__ import annotations
 
-import numpy as np
-
-from ..widgets.job_slot import JobSlot  # noqa: F401  (re-exported for the panel)
-
 
 def render_job(run, layer: str, steps: int, device: str = "cpu", reporter=None):
     from ...core.happymaps import render_layer

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout,
-                               QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
 from ...core.maptypes import FilterMap
 from .image_canvas import ImageCanvas, KernelView

@@ -1,0 +1,62 @@
+"""RunPairPicker: two run combo boxes (A and B) and a swap button."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+
+RUN_ROLE = Qt.ItemDataRole.UserRole
+
+
+class RunPairPicker(QWidget):
+    def __init__(self, label_fn, parent=None):
+        super().__init__(parent)
+        self._label = label_fn                     # run -> one line of text
+        self.combo_a, self.combo_b = QComboBox(), QComboBox()
+        for combo, tip in ((self.combo_a, "Run A: its test split is the probe set"),
+                           (self.combo_b, "Run B")):
+            combo.setMinimumContentsLength(28)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setToolTip(tip)
+        swap = QToolButton()
+        swap.setText("⇄")
+        swap.setToolTip("Swap A and B")
+        swap.clicked.connect(self.swap)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        for w in (QLabel("<b>A</b>"), self.combo_a, swap, QLabel("<b>B</b>"), self.combo_b):
+            lay.addWidget(w)
+
+    def paths(self) -> tuple[str, str]:
+        return self.combo_a.currentData(RUN_ROLE) or "", self.combo_b.currentData(RUN_ROLE) or ""
+
+    def fill(self, runs, want_a: str = "", want_b: str = "") -> None:
+        """``runs`` oldest first; keeps the current choice, else ``want_*``, else A = the
+        newest run and B = the one before it."""
+        cur = self.paths()
+        for combo, want, fallback in ((self.combo_a, cur[0] or want_a, 0), (self.combo_b, cur[1] or want_b, 1)):
+            combo.blockSignals(True)
+            combo.clear()
+            for r in reversed(runs):
+                combo.addItem(self._label(r), str(r.path))
+                combo.setItemData(combo.count() - 1, str(r.path), Qt.ItemDataRole.ToolTipRole)
+            i = combo.findData(want, RUN_ROLE)
+            if i < 0 and runs:
+                i = min(len(runs) - 1, fallback)
+            combo.setCurrentIndex(i)
+            combo.blockSignals(False)
+
+    def set_runs(self, run_a, run_b) -> None:
+        """Choose two runs (Run objects), adding them if they are not listed."""
+        for combo, run in ((self.combo_a, run_a), (self.combo_b, run_b)):
+            i = combo.findData(str(run.path), RUN_ROLE)
+            if i < 0:
+                combo.addItem(self._label(run), str(run.path))
+                i = combo.count() - 1
+            combo.setCurrentIndex(i)
+
+    def swap(self) -> None:
+        a, b = self.paths()
+        if a and b:
+            from ...core.runs import Run
+            self.set_runs(Run(b), Run(a))
