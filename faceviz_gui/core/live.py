@@ -81,6 +81,8 @@ class LivePipeline:
         self.tracker = tracker or FaceTracker()
         self.input_size = tuple(model.input_size)
         self._count = 0
+        convs = [i for i, l in enumerate(getattr(model, "layers", [])) if l.kind == "conv2d"]
+        self._cut = convs[-1] + 1 if convs else None  # layers up to the last conv, for Grad-CAM
 
     @classmethod
     def from_run(cls, run, method: str = "gradcam") -> "LivePipeline":
@@ -105,14 +107,22 @@ class LivePipeline:
         crop = crop_rect(grey, rect, self.input_size)
         x = normalize(torch.from_numpy(crop))[None, None]
         t2 = time.perf_counter()
-        with torch.no_grad():
-            out = self.model(x)
-            outputs = (torch.softmax(out, dim=1) if self.output_activation == "softmax" else out)
-        outputs = outputs[0].float().numpy()
+        gradcam = self.method == "gradcam" and self._cut is not None
+        if gradcam:
+            logits, acts = self._forward_keeping_acts(x)
+        else:
+            with torch.no_grad():
+                logits, acts = self.model(x), None
+        out = torch.softmax(logits.detach(), dim=1) if self.output_activation == "softmax" else logits.detach()
+        outputs = out[0].float().numpy()
         predicted = int(outputs.argmax())
         t3 = time.perf_counter()
         heat, notes = None, []
-        if self.method != NO_ATTENTION:
+        if gradcam:
+            heat = self._gradcam(x, logits, acts, predicted)
+            if not heat.any():
+                notes.append(f"no positive evidence for {self.classes[predicted]!r}")
+        elif self.method != NO_ATTENTION:
             from .attention import attribute
             res = attribute(self.model, x, self.method, target=predicted)
             heat, notes = res.heatmap, res.notes
@@ -124,6 +134,31 @@ class LivePipeline:
                           predicted, self.classes, heat, self.method,
                           {"detect": ms(t0, t1), "crop": ms(t1, t2), "predict": ms(t2, t3),
                            "attend": ms(t3, t4), "total": ms(t0, t4)}, self._count, notes)
+
+
+    # Grad-CAM from the prediction's own forward pass. attention.attribute would run the
+    # network twice more (its own forward, then Grad-CAM's); at 64x60 on one core that
+    # doubled the per-frame cost. Same map as attribute(model, x, "gradcam"): a test checks.
+    def _forward_keeping_acts(self, x: torch.Tensor):
+        layers = self.model.layers
+        with torch.no_grad():
+            h = x
+            for layer in layers[:self._cut]:
+                h = layer(h)
+        acts = h.requires_grad_(True)
+        with torch.enable_grad():
+            h = acts
+            for layer in layers[self._cut:]:
+                h = layer(h)
+        return h, acts
+
+    def _gradcam(self, x, logits, acts, target: int) -> np.ndarray:
+        (grad,) = torch.autograd.grad(logits[0, target], acts)
+        cam = torch.relu((grad * acts.detach()).sum(dim=1, keepdim=True))
+        cam = torch.nn.functional.interpolate(cam, size=tuple(x.shape[2:]), mode="bilinear",
+                                              align_corners=False)[0, 0].numpy()
+        peak = float(cam.max())
+        return (cam / peak if peak > 0 else np.zeros_like(cam)).astype(np.float32)
 
 
 class LatestFrameSlot:

@@ -148,3 +148,14 @@ def test_cli_live_on_a_video_and_on_photos(trained_run, tmp_path, capsys):
     assert "accuracy" in capsys.readouterr().out and table.exists()
     assert main(["live", str(trained_run.path), str(tmp_path / "nope.mp4")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_live_gradcam_is_the_attention_modules_gradcam(trained_run):
+    from faceviz_gui.core.attention import attribute
+    from faceviz_gui.core.faceset import normalize
+    model = trained_run.load_model()
+    r = LivePipeline(model).process(background(seed=3))
+    ref = attribute(model, normalize(r.crop), "gradcam", target=r.predicted)
+    assert r.predicted == ref.predicted
+    np.testing.assert_allclose(r.outputs, ref.outputs, atol=1e-5)
+    np.testing.assert_allclose(r.heatmap, ref.heatmap, atol=1e-4)

@@ -158,3 +158,17 @@ def test_shutdown_stops_the_worker_thread(panel):
     worker = panel.worker
     panel.shutdown()
     assert panel.worker is None and worker.isFinished()
+
+
+def test_a_broken_video_and_a_lost_camera_are_messages(panel, qtbot, tmp_path):
+    from PySide6.QtMultimedia import QCamera
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 this is not a video" * 20)
+    panel.play_video(bad)
+    qtbot.waitUntil(lambda: panel.banner.isVisible(), timeout=20000)
+    assert "Cannot play this video" in panel.banner.text()
+    assert panel.source.state == "stopped"
+    # what a camera unplugged mid-stream reports (no camera here to unplug)
+    panel.source._camera_error(QCamera.Error.CameraError, "device unplugged")
+    assert "camera stopped: device unplugged" in panel.banner.text()
+    assert panel.worker.isRunning()
