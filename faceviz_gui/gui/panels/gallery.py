@@ -14,20 +14,18 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ...core.maptypes import LayerMaps
 from ...core.runs import Run, list_runs
 from ..settings import restore_splitters
+from ..widgets.gallery_header import GalleryHeader
 from ..widgets.job_slot import JobSlot
 from ..widgets.layer_list import LayerList
 from ..widgets.layer_names import MapLayer, first_conv_kernels, map_layers
 from ..widgets.map_detail import MapDetail
 from ..widgets.map_grid import FINAL, PREVIEW, MapGrid
 from .gallery_jobs import render_job, top_images_job, top_items
-
-STEP_CHOICES = (64, 128, 256, 512)
 
 
 class GalleryPanel(QWidget):
@@ -60,39 +58,10 @@ class GalleryPanel(QWidget):
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
-        top = QHBoxLayout()
-        top.setContentsMargins(10, 8, 10, 4)
-        self.run_label = QLabel("No run selected")
-        self.run_label.setProperty("role", "title")
-        self.run_label.setStyleSheet("font-size: 13pt; font-weight: 600;")
-        self.steps_box = QComboBox()
-        self.steps_box.setToolTip("Optimisation steps per map: more is sharper and slower")
-        for n in STEP_CHOICES:
-            self.steps_box.addItem(f"{n} steps", n)
+        self.header = h = GalleryHeader()
+        self.run_label, self.steps_box, self.progress = h.run_label, h.steps_box, h.progress
+        self.stop_button, self.export_button = h.stop_button, h.export_button
         self.steps_box.currentIndexChanged.connect(self._steps_changed)
-        zoom_out, zoom_in = QToolButton(), QToolButton()
-        zoom_out.setText("−")
-        zoom_in.setText("+")
-        zoom_out.setToolTip("Smaller maps (−)")
-        zoom_in.setToolTip("Larger maps (+)")
-        self.progress = QProgressBar()
-        self.progress.setFixedWidth(200)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop rendering this layer")
-        self.stop_button.setVisible(False)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Export this run's maps as PNG sheets, HTML or PDF")
-        self.export_button.setEnabled(False)
-        top.addWidget(self.run_label, 1)
-        top.addWidget(self.progress)
-        top.addWidget(self.stop_button)
-        top.addSpacing(8)
-        top.addWidget(self.steps_box)
-        top.addWidget(zoom_out)
-        top.addWidget(zoom_in)
-        top.addWidget(self.export_button)
 
         self.layer_list = LayerList()
         self.grid = MapGrid()
@@ -112,7 +81,7 @@ class GalleryPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        lay.addLayout(top)
+        lay.addWidget(self.header)
         lay.addWidget(split, 1)
         lay.addWidget(self.status)
 
@@ -123,8 +92,8 @@ class GalleryPanel(QWidget):
         self.detail.displayChanged.connect(self._display_changed)
         stretch_key = QShortcut(QKeySequence("S"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         stretch_key.activated.connect(self.detail.stretch_box.toggle)
-        zoom_in.clicked.connect(self.grid.zoom_in)
-        zoom_out.clicked.connect(self.grid.zoom_out)
+        h.zoom_in.clicked.connect(self.grid.zoom_in)
+        h.zoom_out.clicked.connect(self.grid.zoom_out)
         self.stop_button.clicked.connect(self.stop)
         self.export_button.clicked.connect(self.open_export)
 
@@ -203,14 +172,10 @@ class GalleryPanel(QWidget):
     # -- layers ------------------------------------------------------------------------------
     @property
     def steps(self) -> int:
-        return int(self.steps_box.currentData())
+        return self.header.steps
 
     def set_steps(self, n: int) -> None:
-        i = self.steps_box.findData(int(n))
-        if i < 0:
-            self.steps_box.addItem(f"{n} steps", int(n))
-            i = self.steps_box.count() - 1
-        self.steps_box.setCurrentIndex(i)
+        self.header.set_steps(n)
 
     def _steps_changed(self) -> None:
         self.context.settings.setValue("gallery/steps", self.steps)
@@ -239,9 +204,7 @@ class GalleryPanel(QWidget):
             self._show_maps(done, cached=True)
             return
         self.status.setText(f"Rendering {name}…")
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(True)
-        self.stop_button.setVisible(True)
+        self.header.set_busy(True)
         key = (self._stamp(), name, self.steps)
         self._t_open = time.monotonic()
         self.render_slot.start(render_job, self.run, name, steps=self.steps, device=self.context.device,
@@ -253,8 +216,7 @@ class GalleryPanel(QWidget):
         """Cancel the render in flight (its late reports are ignored)."""
         if self.render_slot.cancel():
             self.status.setText("Stopped.")
-        self.progress.setVisible(False)
-        self.stop_button.setVisible(False)
+        self.header.set_busy(False)
 
     def _on_progress(self, r: dict) -> None:
         if r.get("layer") not in (None, self.current_layer()):
@@ -269,8 +231,7 @@ class GalleryPanel(QWidget):
             self.status.setText(f"Rendering {r.get('layer', '')}: step {r.get('done')} of {r['total']}")
 
     def _on_rendered(self, key: tuple, lm: LayerMaps) -> None:
-        self.progress.setVisible(False)
-        self.stop_button.setVisible(False)
+        self.header.set_busy(False)
         if not lm.settings.get("complete", True):
             self.grid.set_maps(lm.maps)
             self.status.setText(f"{lm.layer}: stopped after {len(lm.maps)} maps.")
@@ -289,13 +250,11 @@ class GalleryPanel(QWidget):
         keys = "arrows: filters · PgUp/PgDn: layers · +/−: zoom · S: stretch"
         self.status.setText(f"{lm.layer}: {lm.summary()}  ·  {lm.settings.get('steps', '?')} steps, "
                             f"{how}        {keys}")
-        self.progress.setVisible(False)
-        self.stop_button.setVisible(False)
+        self.header.set_busy(False)
         self._filter_changed(self.grid.current())
 
     def _on_failed(self, msg: str) -> None:
-        self.progress.setVisible(False)
-        self.stop_button.setVisible(False)
+        self.header.set_busy(False)
         self.status.setText(f"Could not render: {msg.splitlines()[0]}")
         self.context.show_status(f"Gallery: {msg.splitlines()[0]}", 8000)
 

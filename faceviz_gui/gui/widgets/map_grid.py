@@ -13,22 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip
 
 from ...core.maptypes import FilterMap
 from .image_utils import to_qimage
+from .tile_painter import FINAL, PENDING, PREVIEW, TEXT, TEXT_DIM, paint_tile
 
-PENDING, PREVIEW, FINAL = "pending", "preview", "final"
 TILE_SIZES = (48, 64, 80, 96, 128, 160, 200, 256, 320)
 
 CANVAS = QColor("#1d1f23")
-TILE_BG = QColor("#2b2e34")
-TEXT = QColor("#c9ccd1")
-TEXT_DIM = QColor("#7d828b")
-DEAD = QColor("#e5484d")
-SELECT = QColor("#4c9aff")
 
 
 @dataclass
@@ -281,59 +276,8 @@ class MapGrid(QAbstractScrollArea):
             self._paint_tile(p, self._tiles[i], self.tile_rect(i))
 
     def _paint_tile(self, p: QPainter, t: Tile, r: QRect) -> None:
-        dead = t.fmap is not None and t.fmap.dead
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(r), 4, 4)
-        p.fillPath(path, TILE_BG)
-        pm = self._pixmap(t)
-        if pm is not None:
-            p.save()
-            p.setClipPath(path)
-            p.setOpacity(0.8 if t.stage == PREVIEW else 1.0)
-            p.drawPixmap(r, pm)
-            p.restore()
-        else:
-            p.setPen(TEXT_DIM)
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "…")
-        if t.stage == PREVIEW and t.step is not None and r.width() >= 64:
-            self._badge(p, r, f"step {t.step}")
-        if dead:
-            p.setPen(QPen(DEAD, 2))
-            p.drawRoundedRect(QRectF(r).adjusted(1, 1, -1, -1), 4, 4)
-            s = max(10, r.width() // 6)
-            tri = QPainterPath()
-            tri.moveTo(r.right() - s, r.top() + 1)
-            tri.lineTo(r.right(), r.top() + 1)
-            tri.lineTo(r.right(), r.top() + 1 + s)
-            tri.closeSubpath()
-            p.fillPath(tri, DEAD)
-        if t.index == self._current:
-            p.setPen(QPen(SELECT, 3))
-            p.drawRoundedRect(QRectF(r).adjusted(-3, -3, 3, 3), 6, 6)
-        elif t.index == self._hover:
-            p.setPen(QPen(QColor(255, 255, 255, 90), 1.5))
-            p.drawRoundedRect(QRectF(r).adjusted(-2, -2, 2, 2), 5, 5)
-        cap = QRect(r.left(), r.bottom() + 3, r.width(), self._caption_h() - 3)
-        p.setPen(DEAD if dead else TEXT)
-        p.drawText(cap, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"#{t.index}")
-        if t.fmap is not None and r.width() >= 64:
-            p.setPen(DEAD if dead else TEXT_DIM)
-            right = "dead" if dead else f"{t.fmap.activation:.3g}"
-            p.drawText(cap, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
-
-    def _badge(self, p: QPainter, r: QRect, text: str) -> None:
-        f = QFont(self.font())
-        f.setPointSizeF(max(6.5, f.pointSizeF() * 0.8))
-        p.setFont(f)
-        w = p.fontMetrics().horizontalAdvance(text) + 8
-        h = p.fontMetrics().height() + 2
-        b = QRect(r.right() - w - 3, r.bottom() - h - 3, w, h)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(0, 0, 0, 160))
-        p.drawRoundedRect(b, 3, 3)
-        p.setPen(QColor("#e8e8e8"))
-        p.drawText(b, Qt.AlignmentFlag.AlignCenter, text)
-        p.setFont(self.font())
+        paint_tile(p, t, r, self._pixmap(t), self.font(), self._caption_h(),
+                   selected=t.index == self._current, hovered=t.index == self._hover)
 
     # -- interaction -----------------------------------------------------------------------
     def tooltip_text(self, i: int) -> str:
