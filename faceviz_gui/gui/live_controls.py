@@ -21,7 +21,7 @@ class SourceBar(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.run_combo = QComboBox()
-        self.run_combo.setMinimumContentsLength(28)
+        self.run_combo.setMinimumContentsLength(22)
         self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.run_combo.setToolTip("The trained run to test (any task)")
         self.camera_combo = QComboBox()
@@ -38,17 +38,23 @@ class SourceBar(QWidget):
         self.folder_button = _button("Open folder…", "Score a labelled folder: subfolders "
                                      "left, right, straight, up")
         self.stop_button = _button("Stop", "Stop the camera or video")
-        lay = QHBoxLayout(self)
+        # two rows: the page must fit beside the experiment browser on a laptop screen
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Run:"))
+        top.addWidget(self.run_combo, 1)
+        top.addSpacing(8)
+        top.addWidget(self.camera_combo)
+        top.addWidget(self.mirror)
+        low = QHBoxLayout()
+        for w in (self.camera_button, self.video_button, self.photos_button, self.folder_button,
+                  self.stop_button):
+            low.addWidget(w)
+        low.addStretch(1)
+        lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QLabel("Run:"))
-        lay.addWidget(self.run_combo, 2)
-        lay.addSpacing(12)
-        for w in (self.camera_combo, self.camera_button, self.mirror):
-            lay.addWidget(w)
-        lay.addSpacing(12)
-        for w in (self.video_button, self.photos_button, self.folder_button, self.stop_button):
-            lay.addWidget(w)
-        lay.addStretch(1)
+        lay.setSpacing(4)
+        lay.addLayout(top)
+        lay.addLayout(low)
 
 
 class AttentionBar(QWidget):
@@ -67,11 +73,11 @@ class AttentionBar(QWidget):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(55)
         self.opacity.setToolTip("Overlay opacity")
+        self.opacity.setMinimumWidth(60)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QLabel("Attention:"))
-        lay.addWidget(self.method, 1)
-        lay.addWidget(QLabel("Opacity:"))
+        lay.addWidget(self.method, 2)
+        lay.addWidget(QLabel("Opacity"))
         lay.addWidget(self.opacity, 1)
 
     @property
@@ -107,10 +113,12 @@ class ActionBox(QFrame):
         ex = QHBoxLayout()
         ex.addWidget(self.pose)
         ex.addWidget(self.person, 1)
-        ex.addWidget(QLabel("in"))
-        ex.addWidget(self.testset, 1)
-        ex.addWidget(self.save_example)
+        ex2 = QHBoxLayout()
+        ex2.addWidget(QLabel("Test set:"))
+        ex2.addWidget(self.testset, 1)
+        ex2.addWidget(self.save_example)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
         lay.addLayout(ex)
+        lay.addLayout(ex2)

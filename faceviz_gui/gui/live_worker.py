@@ -65,6 +65,6 @@ class LiveWorker(QThread):
     def run(self) -> None:
         try:
             serve(lambda: LivePipeline.from_run(self.run_ref, self.options["method"]),
-                  self.slot, self.resultReady.emit, self.reporter, options=self.options)
+                  self.slot, self.resultReady.emit, self.reporter, poll=1.0, options=self.options)
         except Exception as exc:  # a broken run must not take the page down
             self.failed.emit(f"Live testing stopped: {exc or type(exc).__name__}")

@@ -70,7 +70,7 @@ class LivePanel(QWidget):
         side = QWidget()
         sl = QVBoxLayout(side)
         sl.setContentsMargins(6, 0, 0, 0)
-        sl.addWidget(QLabel("<b>What the network sees</b>"))
+        sl.addWidget(QLabel("<b>What the network sees</b> (attention overlay)"))
         sl.addWidget(self.crop_view, 3)
         sl.addWidget(self.attention)
         sl.addWidget(QLabel("<b>Prediction</b>"))
