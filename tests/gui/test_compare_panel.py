@@ -17,6 +17,8 @@ from faceviz_gui.core.runs import Run, create_run
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.panels.compare import ComparePanel
 
+from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
+
 
 @pytest.fixture
 def runs(trained_run, tiny_spec, tmp_path):
@@ -82,7 +84,7 @@ def test_lists_runs_and_compares_a_run_with_itself(qtbot, panel, runs, tmp_path)
     assert "Wrote" in panel.status.text()
 
 
-def test_compare_across_architectures_and_pick_a_layer_pair(qtbot, panel, runs):
+def test_compare_across_architectures_and_pick_a_layer_pair(qtbot, panel, runs, tmp_path):
     a, _, b = runs
     panel.set_runs(str(a.path), str(b.path))
     with qtbot.waitSignal(panel.heatmap.cellSelected, timeout=60000):
@@ -99,6 +101,7 @@ def test_compare_across_architectures_and_pick_a_layer_pair(qtbot, panel, runs):
     assert len(panel.pairs.pairs()) == n and n > 0
     assert "A conv2d_2" in panel.unmatched.text()
     qtbot.waitUntil(lambda: panel.pairs.images_shown() == n, timeout=30000)
+    save_shot(panel, "compare", tmp_path)
     qtbot.keyClick(panel.heatmap, Qt.Key.Key_Down)
     assert panel.heatmap.selected() == (2, 1)
 

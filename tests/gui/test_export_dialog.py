@@ -16,6 +16,8 @@ from faceviz_gui.core.runs import Run
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.export_dialog import ExportDialog
 
+from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
+
 
 @pytest.fixture
 def dialog(qtbot, trained_run, tmp_path):
@@ -70,6 +72,7 @@ def test_export_writes_sheets_maps_html_pdf_and_offers_the_folder(qtbot, dialog,
     assert values and values == sorted(values)           # the bar only moves forward
     assert dialog.open_button.isVisible() and "Done" in dialog.status.text()
     assert not dialog.cancel_button.isVisible()
+    save_shot(dialog, "export_dialog", tmp_path)
 
 
 def test_cancel_stops_the_export_and_writes_no_index(qtbot, dialog, tmp_path):

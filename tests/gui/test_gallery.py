@@ -16,6 +16,8 @@ from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.panels.gallery import GalleryPanel
 from faceviz_gui.gui.widgets.map_grid import PREVIEW
 
+from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
+
 
 @pytest.fixture
 def run_copy(trained_run, tmp_path):
@@ -69,6 +71,7 @@ def test_open_layer_shows_previews_then_final_maps(qtbot, run_copy, tmp_path):
     assert all(len(b) == 1 and b[0][2] > b[0][0] and b[0][3] > b[0][1] for b in boxes)
     panel.grid.set_current(6)                       # other filter: served from the same result
     assert panel.detail.top_count() == 9 and not panel.top_slot.busy
+    save_shot(panel, "gallery", tmp_path)
     panel.layer_list.select_layer("conv2d_2")       # deeper layer: no kernel picture
     assert panel.detail.kernel.isHidden()
     qtbot.waitUntil(idle(panel), timeout=30000)

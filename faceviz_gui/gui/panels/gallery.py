@@ -71,7 +71,7 @@ class GalleryPanel(QWidget):
         split.addWidget(self.grid)
         split.addWidget(self.detail)
         split.setStretchFactor(1, 1)
-        split.setSizes([190, 700, 340])
+        split.setSizes([215, 680, 340])
         split.setChildrenCollapsible(False)
         split.setObjectName("gallerySplitter")   # the main window saves named splitters
         self.splitter = split

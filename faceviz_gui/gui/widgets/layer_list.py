@@ -26,7 +26,7 @@ class LayerList(QTreeWidget):
         h.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         for c in (COL_UNITS, COL_DEAD):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        self.setMinimumWidth(170)
+        self.setMinimumWidth(200)
         self.currentItemChanged.connect(self._changed)
         self._layers: list[MapLayer] = []
 
