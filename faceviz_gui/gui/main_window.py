@@ -169,8 +169,8 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1400, 900)
         state = keys.byte_array(s, keys.WINDOW_STATE)
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self.resizeDocks([self.dock], [360], Qt.Orientation.Horizontal)
         keys.restore_splitters(s, self.splitters())
         page = keys.text(s, keys.LAST_PAGE, "training")
         if page in self.hosts:

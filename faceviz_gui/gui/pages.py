@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from .context import AppContext
 
@@ -38,7 +38,11 @@ PAGES = (
 
 
 class PageHost(QWidget):
-    """Holds one page: a placeholder until ``build()`` puts the real panel in."""
+    """Holds one page: a placeholder until ``build()`` puts the real panel in.
+
+    The panel sits in a frameless scroll area: a page wider than the window scrolls instead
+    of forcing the whole window (and every other page) wider than the screen.
+    """
 
     def __init__(self, page: PageDef, context: AppContext, parent=None):
         super().__init__(parent)
@@ -77,11 +81,54 @@ class PageHost(QWidget):
             return None
         self._layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
-        self._layout.addWidget(self.panel)
+        scroll = _PageScroll()
+        scroll.setWidget(self.panel)
+        self._layout.addWidget(scroll)
         return self.panel
 
     def _set_placeholder(self, text: str) -> None:
         self._placeholder.setText(text)
+
+
+class _PageScroll(QScrollArea):
+    """Fills the viewport like ``widgetResizable``, but down to the page's minimum size only.
+
+    widgetResizable sizes a page whose layout has height-for-width (any word-wrapped label)
+    to its preferred height, so a page that fits would scroll anyway.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        self._fit()
+
+    def eventFilter(self, obj, e) -> bool:
+        if obj is self.widget() and e.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(obj, e)
+
+    def setWidget(self, w: QWidget) -> None:
+        super().setWidget(w)
+        w.installEventFilter(self)
+        self._fit()
+
+    def _fit(self) -> None:
+        w = self.widget()
+        if w is None:
+            return
+        need = w.minimumSizeHint().expandedTo(w.minimumSize())
+        room = self.maximumViewportSize()
+        width = max(room.width(), need.width())
+        if width > room.width():  # a horizontal scroll bar takes height
+            room.setHeight(room.height() - self.horizontalScrollBar().sizeHint().height())
+        height = max(room.height(), need.height())
+        if height > room.height() and width <= room.width():
+            width = max(room.width() - self.verticalScrollBar().sizeHint().width(), need.width())
+        w.resize(width, height)
 
 
 def _message(text: str) -> QLabel:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
+import faceviz_gui.gui  # noqa: F401  (guards PySide6 6.12's refcount leak before any Qt call)
+
 TINY = "tiny"  # the user experiment the training tests run (experiment0 at 32x30)
 
 

@@ -19,7 +19,7 @@ from ...core.errors import FaceVizError
 from ...core.specs import is_builtin, list_specs, load_spec
 from ..context import AppContext
 from .experiment_details import ExperimentDetails
-from .run_details import STATE_COLORS, RunDetails, percent, pretty_date
+from .run_details import STATE_COLORS, RunDetails, percent, short_date
 
 KIND, KEY = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
 
@@ -78,17 +78,17 @@ class ExperimentBrowser(QWidget):
         self.splitter.setObjectName("browserSplitter")
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
         layout.addWidget(self.splitter, 1)
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(270)
         context.runsChanged.connect(self.refresh)
         context.coreReady.connect(self._core_ready)
         context.runSelected.connect(self._follow_run)
         self.refresh()
 
     def sizeHint(self) -> QSize:
-        return QSize(380, 700)
+        return QSize(360, 700)
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -108,8 +108,8 @@ class ExperimentBrowser(QWidget):
         for text, icon, slot, tip in specs:
             b = QToolButton()
             b.setText(text)
-            b.setIcon(self.style().standardIcon(icon))
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            # Text only: five of them fit the dock even when a wide page squeezes it.
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             b.setToolTip(tip)
             b.clicked.connect(slot)
             b.setAutoRaise(True)
@@ -145,8 +145,9 @@ class ExperimentBrowser(QWidget):
             self.tree.expandAll()
         finally:
             self._syncing = False
-        if keep:
-            self._select_key(*keep, emit=False)
+        if keep and self._select_key(*keep, emit=False) and keep[0] == "run":
+            from ...core.runs import Run
+            self.run_details.show_run(Run(keep[1]))  # its state, epochs and scores moved on
 
     def _runs_by_experiment(self) -> dict[str, list]:
         if not self.context.core_ready:
@@ -160,7 +161,9 @@ class ExperimentBrowser(QWidget):
     def _run_item(self, run) -> QTreeWidgetItem:
         s = run.summary()
         state = s["state"]
-        text = f"{pretty_date(s['created'])} · {state} · {s['epoch']}/{s['epochs']} ep"
+        when = short_date(s["created"])
+        text = (f"{when} · {s['epochs']} epochs" if state == "done"
+                else f"{when} · {state} {s['epoch']}/{s['epochs']}")
         item = QTreeWidgetItem([text, percent(s["accuracy"]) if s["accuracy"] is not None else ""])
         item.setData(0, KIND, "run")
         item.setData(0, KEY, str(run.path))

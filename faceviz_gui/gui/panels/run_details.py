@@ -33,12 +33,19 @@ def pretty_date(iso: str) -> str:
         return iso or "?"
 
 
+def short_date(iso: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(iso).strftime("%b %d %H:%M")
+    except (TypeError, ValueError):
+        return iso or "?"
+
+
 def percent(x) -> str:
     return f"{100 * x:.1f}%" if isinstance(x, (int, float)) else "–"
 
 
 class PerPersonTable(QTableWidget):
-    """Person, accuracy (tinted by how good), number of test images."""
+    """Person, accuracy (tinted by how good), number of test images; the worst first."""
 
     def __init__(self, parent=None):
         super().__init__(0, 3, parent)
@@ -66,6 +73,7 @@ class PerPersonTable(QTableWidget):
                     c.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(i, j, c)
         self.setSortingEnabled(True)
+        self.sortItems(1, Qt.SortOrder.AscendingOrder)
 
 
 class _NumberItem(QTableWidgetItem):

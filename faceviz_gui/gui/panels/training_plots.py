@@ -32,7 +32,7 @@ class Series:
         self.y.clear()
 
 
-def _plot(title: str, ylabel: str) -> pg.PlotWidget:
+def _plot(title: str, ylabel: str, legend_at=(-10, 10)) -> pg.PlotWidget:
     w = pg.PlotWidget(background="w")
     item = w.getPlotItem()
     item.setTitle(title, color="#1f2937", size="11pt")
@@ -46,7 +46,7 @@ def _plot(title: str, ylabel: str) -> pg.PlotWidget:
     item.setDownsampling(mode="peak")
     item.setClipToView(True)
     item.setMenuEnabled(False)
-    item.addLegend(offset=(-10, 10), labelTextColor="#3b4350", brush=pg.mkBrush(255, 255, 255, 200))
+    item.addLegend(offset=legend_at, labelTextColor="#3b4350", brush=pg.mkBrush(255, 255, 255, 200))
     w.setMinimumHeight(160)
     return w
 
@@ -57,7 +57,7 @@ class TrainingPlots(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.loss_plot = _plot("Loss", "loss")
-        self.acc_plot = _plot("Accuracy", "accuracy")
+        self.acc_plot = _plot("Accuracy", "accuracy", legend_at=(-10, -10))  # curves end high
         self._epochs = 1
         self._loss_top = 1.0
         for plot in (self.loss_plot, self.acc_plot):
