@@ -165,6 +165,8 @@ def train_experiment(spec: ExperimentSpec | str, source: str | None = None,
     resolve_device(device)  # a bad device is an error before minutes of data loading
     reporter = reporter or NullReporter()
     resolved = resolve_source(source)
+    if resolved != "synthetic":  # recorded in the run: resume and eval may start elsewhere
+        resolved = str(Path(resolved).expanduser().resolve())
     reporter.report(kind="stage", message=f"loading {resolved}")
     data = load_source(resolved, spec.scale)
     return fit(spec, data, reporter, runs_root=runs_root, device=device, source=resolved)

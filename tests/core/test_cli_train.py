@@ -17,7 +17,7 @@ from faceviz_gui.core.synth import synthetic_faceset, write_synthetic
 def folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     spec = find_spec("experiment0").copy(name="tiny", scale=4)
-    spec.train.epochs = 2
+    spec.train.epochs = 9  # the command line overrides it with --epochs 2
     spec_path = spec.save(root / "tiny.toml")
     train_dir = write_synthetic(root / "faces", n_people=6, seed=0)
     unseen = write_synthetic(root / "unseen", n_people=2, seed=5)
@@ -40,7 +40,8 @@ def trained(folders):
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         rc = main(["train", str(folders["spec"]), "--data", str(folders["train"]),
-                   "--runs", str(folders["runs"]), "--device", "cpu", "--json", "--seed", "3"])
+                   "--runs", str(folders["runs"]), "--device", "cpu", "--json", "--seed", "3",
+                   "--epochs", "2"])
     assert rc == 0
     return json.loads(out.getvalue().strip().splitlines()[-1])
 
@@ -70,6 +71,7 @@ def test_train_json_last_line_and_run_on_disk(trained, folders):
     run = Run(trained["path"])
     assert trained["run_id"] == run.id and trained["state"] == "done"
     assert run.state == "done" and run.spec.train.seed == 3 and run.status["epoch"] == 2
+    assert run.spec.train.epochs == 2 and len(run.metrics()) == 2
     assert run.status["data"] == str(folders["train"])
 
 
