@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 RUN_ROLE = Qt.ItemDataRole.UserRole
 
@@ -14,8 +14,11 @@ class RunPairPicker(QWidget):
         self.combo_a, self.combo_b = QComboBox(), QComboBox()
         for combo, tip in ((self.combo_a, "Run A: its test split is the probe set"),
                            (self.combo_b, "Run B")):
-            combo.setMinimumContentsLength(28)
+            # Narrow when the window is (long labels elide), wide when there is room.
+            combo.setMinimumContentsLength(14)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.setMaximumWidth(340)
             combo.setToolTip(tip)
         swap = QToolButton()
         swap.setText("⇄")
