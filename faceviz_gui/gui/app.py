@@ -4,8 +4,8 @@ Startup order matters on a 2-core machine: Qt and the window first (no torch imp
 path), first paint, then a warm-up job imports torch and loads the data set off the UI thread
 while the status bar shows progress.
 
-FACEVIZ_STARTUP_PROBE=1 prints ``first_paint_wall=<time.time()>`` at the first paint and quits;
-bench/startup.py uses it to time launches.
+FACEVIZ_STARTUP_PROBE=1 prints ``first_paint_wall=<time.time()>`` and ``torch_at_paint=0|1`` at
+the first paint and quits without warming up; bench/startup.py uses it to time launches.
 """
 from __future__ import annotations
 
@@ -93,10 +93,12 @@ def run_app(argv: list[str]) -> int:
     source = args.data or os.environ.get("FACEVIZ_DATA") or keys.text(settings, keys.DATA_SOURCE) or None
     context = AppContext(runs_root=args.runs, data_source=source, settings=settings)
     # None lets the warm-up job resolve the default (the user's CMU copy, else synthetic).
-    window = MainWindow(context, resolve_source=source is None)
-    if os.environ.get(PROBE_ENV):
+    probing = bool(os.environ.get(PROBE_ENV))
+    window = MainWindow(context, resolve_source=source is None, warm_up=not probing)
+    if probing:
         def probe() -> None:
             print(f"first_paint_wall={time.time():.6f}", flush=True)
+            print(f"torch_at_paint={int('torch' in sys.modules)}", flush=True)
             QTimer.singleShot(0, window.close)
         window.firstPainted.connect(probe, Qt.ConnectionType.QueuedConnection)
     window.show()

@@ -1,7 +1,9 @@
 """A screenshot of every page of the real app, at 1400x900, with real trained runs.
 
-With FACEVIZ_SCREENSHOTS=1 they go to docs/screenshots/ (the README shows them); otherwise
-to the test's temporary folder, so the test still proves every page renders.
+With FACEVIZ_SCREENSHOTS=1 they go to docs/screenshots/ (the README shows them), with any
+other value to that folder (as the analysis views' shots do), and otherwise to the test's
+temporary folder, so the test still proves every page renders. Names start with "app_":
+whole-window shots, apart from the panel-only shots other tests write.
 """
 from __future__ import annotations
 
@@ -17,13 +19,14 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def out_dir(tmp_path) -> Path:
-    d = DOCS if os.environ.get("FACEVIZ_SCREENSHOTS") == "1" else tmp_path / "screenshots"
+    want = os.environ.get("FACEVIZ_SCREENSHOTS", "")
+    d = DOCS if want == "1" else Path(want) if want else tmp_path / "screenshots"
     d.mkdir(parents=True, exist_ok=True)
     return d
 
 
 def save(window, folder: Path, name: str) -> Path:
-    path = folder / f"{name}.png"
+    path = folder / f"app_{name}.png"
     assert window.grab().save(str(path))
     img = np.asarray(Image.open(path).convert("L"), dtype=np.float32)
     # A real page, not a blank; a page may widen the window by a pixel or two (min widths).
@@ -117,5 +120,5 @@ def test_screenshot_every_page(app_style, make_window, runs_with_trained, qtbot,
     dialog.layers.cell(0, "size").setValue(0)
     assert not dialog.validate()
     qtbot.waitUntil(lambda: dialog.layers_message.isVisible())
-    path = folder / "new_experiment.png"
+    path = folder / "app_new_experiment.png"
     assert dialog.grab().save(str(path))
