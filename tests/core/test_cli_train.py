@@ -133,3 +133,13 @@ def test_a_bad_spec_file_names_the_field(capsys, tmp_path, folders):
     bad.write_text(folders["spec"].read_text().replace('task = "left"', 'task = "left"\nwat = 1'))
     rc, _, err = run_cli(capsys, "train", str(bad), "--runs", str(tmp_path))
     assert rc == 2 and "bad.toml: wat: unknown key" in err
+
+
+def test_eval_crop_faces_on_a_photo_folder(capsys, trained, folders):
+    rc, out, err = run_cli(capsys, "eval", trained["path"], "--data", str(folders["photos"]),
+                           "--crop-faces", "--json")
+    assert rc == 0, err
+    result = json.loads(out)
+    assert result["n"] == 8 and set(result["per_person"]) == {"amigo-syn01", "amigo-syn02"}
+    rc, _, err = run_cli(capsys, "eval", trained["path"], "--crop-faces")
+    assert rc == 2 and "--crop-faces needs --data" in err
