@@ -29,6 +29,8 @@ FRAMING: dict[str, tuple[float, float, float]] = {
 }
 CMU_ASPECT = 120 / 128      # height / width of every CMU image
 _KINDS = ("frontal", "profile", "profile_mirrored")
+_PROFILES = _KINDS[1:]
+PROFILE_OVER_FRONTAL = 1.0   # profile cascade score that overrides a frontal box (see _turned)
 _CASCADES = {"frontal": "haarcascade_frontalface_default.xml",
              "profile": "haarcascade_profileface.xml"}
 
@@ -104,11 +106,23 @@ class FaceDetector:
         of the three cascades per whole-frame search, in turn: a face turned away is found
         a frame or two later, and a frame without a face costs one pass instead of three."""
         grey = to_grey_uint8(grey)
+        box = None
         if hint is not None:
-            found = self._detect_near(grey, hint)
-            if found is not None:
-                return found
-        return self._detect_whole(grey, cycle)
+            box = self._near(grey, hint, ("frontal",)) or self._near(grey, hint, _PROFILES)
+        if box is None:
+            box = self._detect_whole(grey, cycle)
+        if box is not None and box.kind == "frontal":
+            box = self._turned(grey, box)
+        return box
+
+    def _turned(self, grey: np.ndarray, frontal: Box) -> Box:
+        """The frontal cascade also fires on half-turned faces, with a box that sits off the
+        head; where the profile cascade finds the same face, CMU framing from the profile box
+        is closer. Measured on 108 CMU shots pasted into frames: median crop overlap for
+        left-turned faces 0.75 -> 0.81, right-turned faces over 0.6 overlap 78% -> 89%,
+        straight faces 0.83 -> 0.80 (a profile score above 1 is demanded for that reason)."""
+        prof = self._near(grey, frontal, _PROFILES)
+        return prof if prof is not None and prof.score > PROFILE_OVER_FRONTAL else frontal
 
     def _detect_whole(self, grey: np.ndarray, cycle: bool = False) -> Box | None:
         h, w = grey.shape
@@ -117,16 +131,17 @@ class FaceDetector:
                           interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
         min_px = max(20, int(self.min_face * min(work.shape)))
         if cycle:
-            kind = _KINDS[self._turn % 3]
+            kinds = (_KINDS[self._turn % 3],)
             self._turn += 1
-            found = self._run(self._frontal if kind == "frontal" else self._profile, work, kind,
-                              min_px, None, mirrored=kind == "profile_mirrored")
-            box = max(found, key=lambda b: b.score * b.w) if found else None
-        else:
-            box = self._best(work, min_px, None)
+        else:  # frontal first; the profiles only when no frontal face is there
+            kinds = ("frontal",)
+        box = self._best(work, kinds, min_px, None)
+        if box is None and not cycle:
+            box = self._best(work, _PROFILES, min_px, None)
         return box.scaled(1 / s) if box is not None else None
 
-    def _detect_near(self, grey: np.ndarray, hint: Box) -> Box | None:
+    def _near(self, grey: np.ndarray, hint: Box, kinds) -> Box | None:
+        """A face of a size like ``hint``'s in the region around it (cheap: a small image)."""
         h, w = grey.shape
         x0, y0 = max(0, int(hint.x - hint.w * 0.5)), max(0, int(hint.y - hint.h * 0.5))
         x1 = min(w, int(hint.x + hint.w * 1.5))
@@ -140,20 +155,17 @@ class FaceDetector:
             roi = cv2.resize(roi, (max(1, round(roi.shape[1] * s)), max(1, round(roi.shape[0] * s))),
                              interpolation=cv2.INTER_AREA)
         size = hint.w * s
-        box = self._best(roi, max(20, int(size * 0.7)), int(size * 1.45) + 1)
+        box = self._best(roi, kinds, max(20, int(size * 0.7)), int(size * 1.45) + 1)
         if box is None:
             return None
         box = box.scaled(1 / s)
         return replace(box, x=box.x + x0, y=box.y + y0)
 
-    def _best(self, img: np.ndarray, min_px: int, max_px: int | None) -> Box | None:
-        """Frontal first; the profile cascade (both ways) only when no frontal face is found,
-        which keeps a frame with a face in it to one cascade pass."""
-        found = self._run(self._frontal, img, "frontal", min_px, max_px, mirrored=False)
-        if not found:
-            found = (self._run(self._profile, img, "profile", min_px, max_px, mirrored=False)
-                     + self._run(self._profile, img, "profile_mirrored", min_px, max_px,
-                                 mirrored=True))
+    def _best(self, img: np.ndarray, kinds, min_px: int, max_px: int | None) -> Box | None:
+        found = []
+        for kind in kinds:
+            cascade = self._frontal if kind == "frontal" else self._profile
+            found += self._run(cascade, img, kind, min_px, max_px, kind == "profile_mirrored")
         return max(found, key=lambda b: b.score * b.w) if found else None
 
     def _run(self, cascade, img, kind, min_px, max_px, mirrored) -> list[Box]:
