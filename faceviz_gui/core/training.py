@@ -13,6 +13,7 @@ epoch trains: they are on disk by the end of the following epoch and always when
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,8 @@ def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | Non
     if status.get("state") == "done":
         raise RunError(f"run {run.id} has finished all its {status.get('epochs')} epochs")
     pid = status.get("pid")
-    if status.get("state") == "running" and pid and pid != os.getpid() and _alive(pid):
+    here = status.get("host") in (None, socket.gethostname())  # a pid means nothing elsewhere
+    if status.get("state") == "running" and pid and pid != os.getpid() and here and _alive(pid):
         raise RunError(f"run {run.id} is still being trained by process {pid}")
     run.remove_partial_writes()
     spec = run.spec
@@ -137,7 +139,10 @@ def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | Non
         progress = Progress()
         apply_transfer(spec, model, runs_root)
     else:
-        model.load_state_dict(ckpt.model)
+        try:
+            model.load_state_dict(ckpt.model)
+        except RuntimeError as exc:
+            raise RunError(f"run {run.id}: its checkpoint does not fit its spec: {exc}") from None
         freeze(spec, model)
         progress = ckpt.progress
     run.set_status(device=str(dev), error=None)
@@ -172,7 +177,7 @@ def train_experiment(spec: ExperimentSpec | str, source: str | None = None,
     return fit(spec, data, reporter, runs_root=runs_root, device=device, source=resolved)
 
 
-# ------------------------------------------------------------------------------ the loop
+# --------------------------------------------------------------------------------- helpers
 
 
 def _alive(pid: int) -> bool:

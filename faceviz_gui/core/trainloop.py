@@ -6,6 +6,7 @@ written on a helper thread while the next epoch trains.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from typing import Any, Callable
@@ -152,8 +153,8 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
     shuffle = torch.Generator()
     n = len(x_train)
     batches = (n + bs - 1) // bs
-    run.set_status(state="running", pid=os.getpid(), epoch=len(progress.history), epochs=epochs,
-                   batches=batches)
+    run.set_status(state="running", pid=os.getpid(), host=socket.gethostname(),
+                   epoch=len(progress.history), epochs=epochs, batches=batches)
     throttle = Throttle(0.1)
     started, done_here = time.monotonic(), 0
     total_left = (epochs - progress.epoch) * batches - progress.batch

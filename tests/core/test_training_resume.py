@@ -78,3 +78,14 @@ def test_a_damaged_checkpoint_is_a_clear_error(tmp_path, synthetic_small):
     (run.path / checkpoint.CHECKPOINT).write_bytes(b"\x00" * 10)
     with pytest.raises(RunError, match="checkpoint"):
         resume(run, synthetic_small, device="cpu")
+
+
+def test_a_run_another_live_process_trains_is_not_resumed(tmp_path, synthetic_small):
+    import os
+    import socket
+    run = fit(spec3(), synthetic_small, StopAfter(2), runs_root=tmp_path, device="cpu").run
+    run.set_status(state="running", pid=os.getppid(), host=socket.gethostname())
+    with pytest.raises(RunError, match="still being trained"):
+        resume(run, synthetic_small, device="cpu")
+    run.set_status(host="another-machine")  # its pid means nothing here: resumable
+    assert resume(run, synthetic_small, device="cpu").state == "done"
