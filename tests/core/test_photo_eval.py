@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 import json
 
 import cv2
@@ -87,3 +88,28 @@ def test_loose_photos_are_predicted_and_only_labelled_ones_scored(trained_run, t
     assert [(r.true, r.person) for r in ev.rows] == [("left", "amy"), ("", "unknown")]
     assert ev.summary["n"] == 1 and len(ev.skipped) == 1
     assert not ev.rows[1].correct and ev.rows[1].predicted in ("left", "not_left")
+
+
+def test_odd_files_are_read_or_listed_with_a_reason(trained_run, tmp_path):
+    from PIL import Image
+    root = tmp_path / "odd" / "straight"
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(2)
+    rgb = (rng.random((90, 120, 3)) * 255).astype(np.uint8)
+    Image.fromarray(rgb).convert("CMYK").save(root / "cmyk.jpg")
+    Image.fromarray((rng.random((90, 120)) * 65535).astype(np.uint16)).save(root / "deep.png")
+    frames = [Image.fromarray(rgb[..., i]) for i in range(3)]
+    frames[0].save(root / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    # a PNG header claiming 20000 x 20000 pixels: refused before any pixel is decoded
+    import struct
+    import zlib
+    ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    (root / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+                                    + chunk(b"IDAT", zlib.compress(b"\x00" * 10)) + chunk(b"IEND", b""))
+    (root / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    ev = evaluate_folder(trained_run, tmp_path / "odd", method="none")
+    assert sorted(Path(r.path).name for r in ev.rows) == ["anim.gif", "cmyk.jpg", "deep.png"]
+    reasons = {Path(s.path).name: s.reason for s in ev.skipped}
+    assert set(reasons) == {"huge.png", "corrupt.png"}
+    assert "too large" in reasons["huge.png"]
