@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import platform
 from pathlib import Path
 from typing import Any, Iterable
@@ -74,7 +75,7 @@ def export_gallery(run, layer_maps: list[LayerMaps], out_dir: str | Path,
                     for m in lm.maps:
                         written.append(_save_png(
                             out / "maps" / lm.layer / f"{lm.layer}_{m.index:03d}_{v}.png",
-                            to_pil(variant(m.image, v), MAP_FACTOR)))
+                            to_pil(variant(m.image, v), MAP_FACTOR), durable=False))
             done += 1
             if throttle.ready():
                 reporter.report(kind="progress", done=done, total=total,
@@ -137,7 +138,7 @@ def export_comparison(comparison, out_dir: str | Path, maps_a=None, maps_b=None,
     c = comparison
     written = [atomic.write_json(out / "comparison.json", c.to_json())]
     title = f"Linear CKA: {c.experiment_a} ({c.run_a}) vs {c.experiment_b} ({c.run_b})"
-    img = cka_image(c.layers_a, c.layers_b, c.cka, title, _wrap(c.verdict),
+    img = cka_image(c.layers_a, c.layers_b, c.cka, title, c.verdict,
                     f"A = {c.experiment_a}", f"B = {c.experiment_b}")
     written.append(_save_png(out / "cka.png", img))
     by_a, by_b = _by_layer(maps_a), _by_layer(maps_b)
@@ -156,10 +157,6 @@ def export_comparison(comparison, out_dir: str | Path, maps_a=None, maps_b=None,
     return written
 
 
-def _wrap(text: str, width: int = 110) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
 def _by_layer(maps) -> dict[str, LayerMaps]:
     if maps is None:
         return {}
@@ -176,10 +173,23 @@ def _check(values: tuple[str, ...], known: tuple[str, ...], what: str) -> tuple[
     return values
 
 
-def _save_png(path: Path, image) -> Path:
+def _save_png(path: Path, image, durable: bool = True) -> Path:
     buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return atomic.write_bytes(path, buf.getvalue())
+    # zlib level 1: the enlarged maps compress nearly as well, 2-3x faster (1,000 of them).
+    image.save(buf, format="PNG", compress_level=6 if durable else 1)
+    if durable:
+        return atomic.write_bytes(path, buf.getvalue())
+    # The hundreds of per-map PNGs: still whole-or-absent (rename), but without an fsync
+    # each, which measured 3.4 of 7.4 s exporting experiment0's gallery here.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(buf.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _save_pdf(path: Path, sheets: list) -> Path:

@@ -34,7 +34,7 @@ function showVariant(v){document.body.classList.toggle('show-stretched', v==='st
 
 def _data_uri(image) -> str:
     buf = io.BytesIO()
-    to_pil(image).save(buf, format="PNG", optimize=True)
+    to_pil(image).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

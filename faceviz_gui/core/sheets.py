@@ -3,6 +3,7 @@ matched maps side by side. Plain numpy/Pillow, no Qt, so the CLI and tests draw 
 from __future__ import annotations
 
 import math
+import textwrap
 from functools import lru_cache
 
 import numpy as np
@@ -67,7 +68,7 @@ def layer_sheet(maps: LayerMaps, variant_name: str = "raw", columns: int = 8,
     cw, ch = w * f, h * f
     cols = max(1, min(columns, len(items)))
     rows = max(1, math.ceil(len(items) / cols))
-    label_h = 18
+    label_h = 32 if any(m.dead for m in items) else 18   # dead ones get their reason below
     title = f"{maps.run_id}  ·  {maps.layer} ({maps.kind}, {len(items)} " \
             f"{'filters' if maps.kind == 'conv2d' else 'units'})  ·  {maps.summary()}"
     sub = subtitle or _settings_line(maps, variant_name)
@@ -84,11 +85,13 @@ def layer_sheet(maps: LayerMaps, variant_name: str = "raw", columns: int = 8,
         r, c = divmod(k, cols)
         x, y = PAD + c * (cw + PAD), top + r * (ch + label_h + PAD)
         sheet.paste(to_pil(variant(m.image, variant_name), f), (x, y))
-        label = f"#{m.index}" + (f" dead: {m.dead_reason or 'dead'}" if m.dead else "")
-        while _text_w(draw, label, 11) > cw and len(label) > 4:
-            label = label[:-2] + "…"  # trim so labels never run into the next cell
-        draw.text((x, y + ch + 2), label, fill=DEAD if m.dead else INK, font=font(11))
+        draw.text((x, y + ch + 2), f"#{m.index}" + (" dead" if m.dead else ""),
+                  fill=DEAD if m.dead else INK, font=font(11))
         if m.dead:
+            reason = m.dead_reason or "dead"
+            while _text_w(draw, reason, 11) > cw and len(reason) > 4:
+                reason = reason[:-2] + "…"  # trim so labels never run into the next cell
+            draw.text((x, y + ch + 16), reason, fill=DEAD, font=font(11))
             _mark_dead(draw, (x, y, x + cw, y + ch))
     return sheet
 
@@ -106,16 +109,19 @@ def cka_image(layers_a: list[str], layers_b: list[str], cka: np.ndarray, title: 
     cell = 58
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     left = max(_text_w(probe, n, 12) for n in layers_a) + 2 * PAD + 18
-    top = 76
+    sub_lines = textwrap.wrap(subtitle, 100) or [""]
+    legend_y = 30 + 16 * len(sub_lines)
+    top = legend_y + 28
     grid_w, grid_h = cell * len(layers_b), cell * len(layers_a)
     bottom = max(_text_w(probe, n, 12) for n in layers_b) + 2 * PAD + 18
     bar = 50
     width = max(left + grid_w + bar + 2 * PAD, _text_w(probe, title, 15) + 2 * PAD,
-                _text_w(probe, subtitle, 12) + 2 * PAD)
+                max(_text_w(probe, line, 12) for line in sub_lines) + 2 * PAD)
     img = Image.new("RGB", (width, top + grid_h + bottom), BG)
     draw = ImageDraw.Draw(img)
     draw.text((PAD, 8), title, fill=INK, font=font(15))
-    draw.text((PAD, 30), subtitle, fill=FAINT, font=font(12))
+    for k, line in enumerate(sub_lines):
+        draw.text((PAD, 30 + 16 * k), line, fill=FAINT, font=font(12))
     rgb = colormaps.apply(np.nan_to_num(cka, nan=0.0), "viridis")
     for i, _ in enumerate(layers_a):
         for j, _ in enumerate(layers_b):
@@ -136,7 +142,8 @@ def cka_image(layers_a: list[str], layers_b: list[str], cka: np.ndarray, title: 
         ImageDraw.Draw(label).text((2, 1), name, fill=INK, font=font(12))
         label = label.rotate(90, expand=True)
         img.paste(label, (left + j * cell + cell // 2 - 9, top + grid_h + PAD), label)
-    draw.text((PAD, 48), f"rows: {label_a}  ·  columns: {label_b}", fill=FAINT, font=font(12))
+    draw.text((PAD, legend_y), f"rows: {label_a}  ·  columns: {label_b}", fill=FAINT,
+              font=font(12))
     x0 = left + grid_w + PAD + 6
     for k in range(grid_h):
         c = tuple(int(v) for v in colormaps.apply(1 - k / max(1, grid_h - 1), "viridis"))
