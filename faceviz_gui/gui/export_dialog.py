@@ -15,15 +15,22 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
+from ..core.export import FORMATS as CORE_FORMATS
 from ..core.paths import user_home
 from ..core.runs import Run, list_runs
 from .panels.compare_jobs import run_label
 from .widgets.job_slot import JobSlot
 from .widgets.layer_names import map_layers
 
-FORMATS = (("png", "PNG: a sheet per layer and every map as its own file"),
-           ("html", "HTML: one standalone page with all layers and statistics"),
-           ("pdf", "PDF: the sheets, one page per layer"))
+FORMAT_TEXT = {
+    "png": "PNG: a sheet per layer and every map as its own file",
+    "sheets": "PNG sheets: one grid per layer, dead filters marked",
+    "maps": "Per-filter PNGs: every map as its own file",
+    "html": "HTML: one standalone page with all layers and statistics",
+    "pdf": "PDF: the sheets, one page per layer",
+}
+# Whatever export_gallery accepts, in its order (it may split "png" into sheets and maps).
+FORMATS = tuple((k, FORMAT_TEXT.get(k, k.upper())) for k in CORE_FORMATS)
 VARIANTS = (("raw", "Raw"), ("stretched", "Contrast-stretched"))
 
 

@@ -45,7 +45,8 @@ def all_final(panel, n):
 
 
 def idle(panel):
-    return lambda: panel.render_slot.alive == 0 and panel.top_slot.alive == 0
+    return lambda: (panel.render_slot.alive == 0 and panel.top_slot.alive == 0
+                    and panel.peek_slot.alive == 0)
 
 
 def test_open_layer_shows_previews_then_final_maps(qtbot, run_copy, tmp_path):
@@ -107,6 +108,10 @@ def test_a_rendered_layer_shows_at_once(qtbot, run_copy, tmp_path):
     qtbot.waitUntil(all_final(other, 32), timeout=5000)
     assert time.monotonic() - t0 < 1.5
     assert other.layer_list.dead_text("conv2d_1") == panel.layer_list.dead_text("conv2d_1")
+    # Layers cached but not opened in this panel get their dead counts too.
+    qtbot.waitUntil(lambda: other.layer_list.dead_text("dense_3") != "–", timeout=5000)
+    assert other.layer_list.dead_text("dense_3") == panel.layer_list.dead_text("dense_3")
+    assert other.layer_list.dead_text("conv2d_2") == "–"
     qtbot.waitUntil(idle(other), timeout=30000)
 
 

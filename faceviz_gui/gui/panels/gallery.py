@@ -25,7 +25,7 @@ from ..widgets.layer_list import LayerList
 from ..widgets.layer_names import MapLayer, first_conv_kernels, map_layers
 from ..widgets.map_detail import MapDetail
 from ..widgets.map_grid import FINAL, PREVIEW, MapGrid
-from .gallery_jobs import render_job, top_images_job, top_items
+from .gallery_jobs import cached_layers_job, render_job, top_images_job, top_items
 
 
 class GalleryPanel(QWidget):
@@ -41,6 +41,7 @@ class GalleryPanel(QWidget):
         self._t_open = 0.0
         self.render_slot = JobSlot(self)
         self.top_slot = JobSlot(self)
+        self.peek_slot = JobSlot(self)
         self._build()
         s = context.settings
         self.detail.set_display(_bool(s.value("gallery/stretched", False)),
@@ -108,6 +109,7 @@ class GalleryPanel(QWidget):
             return
         self.stop()
         self.top_slot.cancel()
+        self.peek_slot.cancel()
         self.run = run
         self._maps.clear()
         self._top.clear()
@@ -128,9 +130,28 @@ class GalleryPanel(QWidget):
                                + (f"  ·  test accuracy {acc:.1%}" if isinstance(acc, float) else ""))
         self.export_button.setEnabled(True)
         self.layer_list.set_layers(self.layers)
+        self._peek_cache()
         wanted = str(self.context.settings.value("gallery/layer", ""))
         if not self.layer_list.select_layer(wanted) and self.layers:
             self.layer_list.select_layer(self.layers[0].name)
+
+    def _peek_cache(self) -> None:
+        """Dead counts (and instant display) for every layer already in the run's cache."""
+        stamp, steps = self._stamp(), self.steps
+        self.peek_slot.start(cached_layers_job, self.run, [l.name for l in self.layers], steps,
+                             self.context.device,
+                             on_finished=lambda found: self._on_peek(stamp, steps, found))
+
+    def _on_peek(self, stamp: tuple, steps: int, found: dict) -> None:
+        if self.run is None or stamp != self._stamp():
+            return
+        for layer, lm in found.items():
+            self._maps.setdefault((stamp, layer, steps), lm)
+            self._set_dead(lm)
+
+    def _set_dead(self, lm: LayerMaps) -> None:
+        reasons = sorted({m.dead_reason for m in lm.maps if m.dead and m.dead_reason})
+        self.layer_list.set_dead(lm.layer, lm.dead_count, len(lm.maps), ", ".join(reasons))
 
     def _clear(self, text: str, hint: str = "") -> None:
         self.layers = []
@@ -179,6 +200,9 @@ class GalleryPanel(QWidget):
 
     def _steps_changed(self) -> None:
         self.context.settings.setValue("gallery/steps", self.steps)
+        if self.run is not None and self.layers:
+            self.layer_list.reset_dead()       # counts belong to maps of one step count
+            self._peek_cache()
         if self.layer_list.current_layer():
             self.open_layer(self.layer_list.current_layer())
 
@@ -241,8 +265,7 @@ class GalleryPanel(QWidget):
 
     def _show_maps(self, lm: LayerMaps, cached: bool) -> None:
         self.grid.set_maps(lm.maps)
-        reasons = sorted({m.dead_reason for m in lm.maps if m.dead and m.dead_reason})
-        self.layer_list.set_dead(lm.layer, lm.dead_count, len(lm.maps), ", ".join(reasons))
+        self._set_dead(lm)
         # A disk-cache hit carries the seconds of the original render: compare with our wait.
         waited = time.monotonic() - self._t_open
         how = ("shown from memory" if cached else "shown from the cache" if waited < 0.5 * lm.seconds
@@ -312,6 +335,7 @@ class GalleryPanel(QWidget):
         """The window is closing: stop rendering (the main window calls this)."""
         self.render_slot.cancel()
         self.top_slot.cancel()
+        self.peek_slot.cancel()
 
     def closeEvent(self, e) -> None:
         self.shutdown()

@@ -7,6 +7,30 @@ def render_job(run, layer: str, steps: int, device: str = "cpu", reporter=None):
     return render_layer(run, layer, steps=steps, device=device, reporter=reporter)
 
 
+class _StopAtOnce:
+    """A reporter that asks to stop before the first step: render_layer then returns a
+    cached layer whole (the cache is read before any step) and an uncached one empty."""
+
+    def report(self, **values) -> None:
+        pass
+
+    def should_stop(self) -> bool:
+        return True
+
+
+def cached_layers_job(run, layers: list[str], steps: int, device: str = "cpu", reporter=None):
+    """The layers already in the run's map cache, as {layer: LayerMaps}; renders nothing."""
+    from ...core.happymaps import render_layer
+    found = {}
+    for layer in layers:
+        if reporter.should_stop():
+            break
+        lm = render_layer(run, layer, steps=steps, device=device, reporter=_StopAtOnce())
+        if lm.settings.get("complete", True) and len(lm.maps):
+            found[layer] = lm
+    return found
+
+
 def probe_faceset(context, run, reporter=None):
     """The images a run is probed with: its own test split when it can be rebuilt, else
     the data set in use (a run trained elsewhere may not know its data source here)."""

@@ -16,7 +16,7 @@ class LayerList(QTreeWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setColumnCount(3)
-        self.setHeaderLabels(["Layer", "Units", "Dead"])
+        self.setHeaderLabels(["Layer", "Size", "Dead"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
@@ -26,7 +26,7 @@ class LayerList(QTreeWidget):
         h.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         for c in (COL_UNITS, COL_DEAD):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        self.setMinimumWidth(200)
+        self.setMinimumWidth(210)
         self.currentItemChanged.connect(self._changed)
         self._layers: list[MapLayer] = []
 
@@ -36,7 +36,8 @@ class LayerList(QTreeWidget):
         self._layers = list(layers)
         for ml in layers:
             # The name says the type (conv2d_1, dense_2); the decision layer is marked "output".
-            it = QTreeWidgetItem([f"{ml.name}  (output)" if ml.decision else ml.name, str(ml.units), "–"])
+            # "32 filters" says conv, "64 units" dense, "2 outputs" the decision layer.
+            it = QTreeWidgetItem([ml.name, ml.size_text(), "–"])
             it.setData(COL_NAME, Qt.ItemDataRole.UserRole, ml.name)
             it.setToolTip(COL_NAME, f"{ml.name}: {ml.describe()}, activation {ml.activation}"
                           + (" (decision layer: maps maximise the logit)" if ml.decision else ""))
@@ -78,6 +79,13 @@ class LayerList(QTreeWidget):
                 it.setText(COL_DEAD, str(dead))
                 it.setForeground(COL_DEAD, QBrush(QColor("#b42318" if dead else "#1a7f37")))
                 it.setToolTip(COL_DEAD, f"{dead} of {total} filters dead" + (f": {reasons}" if reasons else ""))
+
+    def reset_dead(self) -> None:
+        for i in range(self.topLevelItemCount()):
+            it = self.topLevelItem(i)
+            it.setText(COL_DEAD, "–")
+            it.setForeground(COL_DEAD, self.palette().text())
+            it.setToolTip(COL_DEAD, "Dead filters: known once the layer's maps are rendered")
 
     def dead_text(self, name: str) -> str:
         for i in range(self.topLevelItemCount()):

@@ -24,9 +24,12 @@ class MapLayer:
     activation: str
     decision: bool = False
 
-    def describe(self) -> str:
+    def size_text(self) -> str:
         what = "filters" if self.kind == "conv2d" else ("outputs" if self.decision else "units")
-        return f"{self.kind} · {self.units} {what}"
+        return f"{self.units} {what}"
+
+    def describe(self) -> str:
+        return f"{self.kind} · {self.size_text()}"
 
 
 def map_layers(spec: ExperimentSpec) -> list[MapLayer]:
