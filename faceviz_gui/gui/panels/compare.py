@@ -60,7 +60,7 @@ class ComparePanel(QWidget):
         self.progress.setFixedWidth(180)
         self.progress.setVisible(False)
         bar.setSpacing(6)
-        bar.addWidget(self.picker, 3)
+        bar.addWidget(self.picker)
         bar.addSpacing(6)
         for w in (self.compare_button, self.progress, self.cancel_button):
             bar.addWidget(w)

@@ -134,6 +134,7 @@ class GalleryPanel(QWidget):
         wanted = str(self.context.settings.value("gallery/layer", ""))
         if not self.layer_list.select_layer(wanted) and self.layers:
             self.layer_list.select_layer(self.layers[0].name)
+        self.grid.setFocus()          # arrows move between filters straight away, as in DeepVis
 
     def _peek_cache(self) -> None:
         """Dead counts (and instant display) for every layer already in the run's cache."""

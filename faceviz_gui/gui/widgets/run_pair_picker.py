@@ -15,10 +15,10 @@ class RunPairPicker(QWidget):
         for combo, tip in ((self.combo_a, "Run A: its test split is the probe set"),
                            (self.combo_b, "Run B")):
             # Narrow when the window is (long labels elide), wide when there is room.
-            combo.setMinimumContentsLength(14)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            combo.setMaximumWidth(340)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            combo.setMinimumWidth(150)
+            combo.setMaximumWidth(360)
             combo.setToolTip(tip)
         swap = QToolButton()
         swap.setText("⇄")
@@ -28,6 +28,8 @@ class RunPairPicker(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
         for w in (QLabel("<b>A</b>"), self.combo_a, swap, QLabel("<b>B</b>"), self.combo_b):
+            if isinstance(w, QLabel):
+                w.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
             lay.addWidget(w)
 
     def paths(self) -> tuple[str, str]:
