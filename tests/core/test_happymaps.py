@@ -90,7 +90,9 @@ def test_one_filter_alone_equals_it_in_the_full_batched_render(tiny_model):
     full = hm.render_layer(tiny_model, "conv2d_3", steps=STEPS, chunk=16)
     alone = hm.render_layer(tiny_model, "conv2d_3", filters=[5], steps=STEPS)
     assert [m.index for m in alone.maps] == [5]
-    np.testing.assert_allclose(alone.maps[0].image, full.maps[5].image, atol=2e-3)
+    # bf16 convolutions may round differently per batch size: equal to well under 1%.
+    diff = np.abs(alone.maps[0].image - full.maps[5].image)
+    assert diff.max() < 0.01 and diff.mean() < 1e-3
     again = hm.render_layer(tiny_model, "conv2d_3", filters=[5], steps=STEPS)
     np.testing.assert_array_equal(again.maps[0].image, alone.maps[0].image)
     other_seed = hm.render_layer(tiny_model, "conv2d_3", filters=[5], steps=STEPS, seed=1)
