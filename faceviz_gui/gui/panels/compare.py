@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgress
 
 from ...core.runs import Run, list_runs
 from ..settings import restore_splitters
+from ..widgets.elided_label import ElidedLabel
 from ..widgets.heatmap_view import HeatmapView
 from ..widgets.job_slot import JobSlot
 from ..widgets.pair_grid import PairGrid
@@ -92,7 +93,7 @@ class ComparePanel(QWidget):
         self.unmatched.setStyleSheet("color: #3b4350;")
         self.stretch_box = QCheckBox("Contrast stretch")
         self.stretch_box.setToolTip("Stretch each map to its own full range (as in the gallery)")
-        self.stretch_box.setChecked(str(self.context.settings.value("gallery/stretched", False)).lower()
+        self.stretch_box.setChecked(str(self.context.settings.value("gallery/stretched", True)).lower()
                                     in ("true", "1"))
         self.pairs.set_stretched(self.stretch_box.isChecked())
         self.stretch_box.toggled.connect(self.pairs.set_stretched)
@@ -116,7 +117,7 @@ class ComparePanel(QWidget):
         split.setChildrenCollapsible(False)
         split.setObjectName("compareSplitter")
         self.splitter = split
-        self.status = QLabel("")
+        self.status = ElidedLabel("")
         self.status.setStyleSheet("color: #5b6472; padding: 2px 12px 6px 12px;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from ...core.maptypes import LayerMaps
 from ...core.runs import Run, list_runs
 from ..settings import restore_splitters
+from ..widgets.elided_label import ElidedLabel
 from ..widgets.gallery_header import GalleryHeader
 from ..widgets.job_slot import JobSlot
 from ..widgets.layer_list import LayerList
@@ -26,6 +27,13 @@ from ..widgets.layer_names import MapLayer, first_conv_kernels, map_layers
 from ..widgets.map_detail import MapDetail
 from ..widgets.map_grid import FINAL, PREVIEW, MapGrid
 from .gallery_jobs import cached_layers_job, render_job, top_images_job, top_items
+
+HINT = ("Each tile is a HappyMap: the input image that excites one filter most, found by "
+        "optimisation. The number under it is the activation reached.<br><br>"
+        "<span style='color:#b42318'>Red</span> marks a dead filter: it never responds, or its "
+        "map is flat or saturated. Hover for the reason.<br><br>"
+        "Click a map for its details: the kernel, the loss curve and the nine images "
+        "that excite it most.")
 
 
 class GalleryPanel(QWidget):
@@ -44,7 +52,7 @@ class GalleryPanel(QWidget):
         self.peek_slot = JobSlot(self)
         self._build()
         s = context.settings
-        self.detail.set_display(_bool(s.value("gallery/stretched", False)),
+        self.detail.set_display(_bool(s.value("gallery/stretched", True)),
                                 str(s.value("gallery/cmap", "grey")))
         self.grid.set_tile_width(int(s.value("gallery/tile", 96)))
         self.set_steps(int(s.value("gallery/steps", 256)))
@@ -67,8 +75,16 @@ class GalleryPanel(QWidget):
         self.layer_list = LayerList()
         self.grid = MapGrid()
         self.detail = MapDetail()
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.layer_list, 1)
+        hint = QLabel(HINT)
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #5b6472; padding: 6px 8px;")
+        ll.addWidget(hint)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.layer_list)
+        split.addWidget(left)
         split.addWidget(self.grid)
         split.addWidget(self.detail)
         split.setStretchFactor(1, 1)
@@ -76,7 +92,7 @@ class GalleryPanel(QWidget):
         split.setChildrenCollapsible(False)
         split.setObjectName("gallerySplitter")   # the main window saves named splitters
         self.splitter = split
-        self.status = QLabel("")
+        self.status = ElidedLabel("")
         self.status.setStyleSheet("color: #5b6472; padding: 2px 12px 6px 12px;")
 
         lay = QVBoxLayout(self)

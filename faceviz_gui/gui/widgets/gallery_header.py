@@ -1,8 +1,10 @@
 """The gallery's header row: which run, render progress and Stop, steps, zoom, Export."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QProgressBar, QPushButton, QToolButton,
+                               QWidget)
+
+from .elided_label import ElidedLabel
 
 STEP_CHOICES = (64, 128, 256, 512)
 
@@ -10,7 +12,7 @@ STEP_CHOICES = (64, 128, 256, 512)
 class GalleryHeader(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.run_label = QLabel("No run selected")
+        self.run_label = ElidedLabel("No run selected")
         self.run_label.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.steps_box = QComboBox()
         self.steps_box.setToolTip("Optimisation steps per map: more is sharper and slower")
