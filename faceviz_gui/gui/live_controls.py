@@ -1,11 +1,13 @@
 """The control strips of the live page, kept apart so the panel is only wiring."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from ..core.attention import METHOD_NAMES
+from ..core.imageload import IMAGE_SUFFIXES
+from ..core.live import VIDEO_SUFFIXES
 from ..core.live_save import POSE_LABELS
 
 
@@ -17,6 +19,9 @@ def _button(text: str, tip: str) -> QPushButton:
 
 class SourceBar(QWidget):
     """Run picker, camera picker and the ways in: camera, video file, photos, folder."""
+    videoChosen = Signal(str)
+    photosChosen = Signal(list)
+    folderChosen = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,6 +60,26 @@ class SourceBar(QWidget):
         lay.setSpacing(4)
         lay.addLayout(top)
         lay.addLayout(low)
+        self.video_button.clicked.connect(self._choose_video)
+        self.photos_button.clicked.connect(self._choose_photos)
+        self.folder_button.clicked.connect(self._choose_folder)
+
+    def _choose_video(self) -> None:
+        pats = " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES))
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", f"Videos ({pats})")
+        if path:
+            self.videoChosen.emit(path)
+
+    def _choose_photos(self) -> None:
+        pats = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos", "", f"Images ({pats})")
+        if paths:
+            self.photosChosen.emit(paths)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a labelled photo folder")
+        if path:
+            self.folderChosen.emit(path)
 
 
 class AttentionBar(QWidget):

@@ -95,9 +95,9 @@ class LivePanel(QWidget):
         b.run_combo.currentIndexChanged.connect(self._run_changed)
         b.camera_button.clicked.connect(self.start_camera)
         b.mirror.toggled.connect(self._mirror_toggled)
-        b.video_button.clicked.connect(self._open_video_dialog)
-        b.photos_button.clicked.connect(self._open_photos_dialog)
-        b.folder_button.clicked.connect(self._open_folder_dialog)
+        b.videoChosen.connect(self.play_video)
+        b.photosChosen.connect(self.open_paths)
+        b.folderChosen.connect(lambda path: self.evaluate(Path(path)))
         b.stop_button.clicked.connect(self.stop_sources)
         self.attention.method.currentIndexChanged.connect(self._method_changed)
         self.attention.opacity.valueChanged.connect(self._opacity_changed)
@@ -342,23 +342,3 @@ class LivePanel(QWidget):
         self.stop_sources()
         self.jobs.cancel()
         self._stop_worker()
-
-    def _open_video_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-        pats = " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES))
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", f"Videos ({pats})")
-        if path:
-            self.play_video(path)
-
-    def _open_photos_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-        pats = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open photos", "", f"Images ({pats})")
-        if paths:
-            self.open_paths(paths)
-
-    def _open_folder_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-        path = QFileDialog.getExistingDirectory(self, "Open a labelled photo folder")
-        if path:
-            self.evaluate(Path(path))
