@@ -89,3 +89,15 @@ def test_cancel_stops_the_export_and_writes_no_index(qtbot, dialog, tmp_path):
     assert time.monotonic() - t0 < 10
     assert not (out / "index.html").exists() and not (out / "metadata.json").exists()
     assert dialog.export_button.isEnabled() and not dialog.open_button.isVisible()
+
+
+def test_a_folder_that_cannot_be_made_is_reported(qtbot, dialog, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    dialog.folder.setText(str(blocker / "export"))
+    dialog.set_layers(["dense_3"])
+    dialog.set_steps(16)
+    dialog.start_export()
+    qtbot.waitUntil(lambda: "failed" in dialog.status.text(), timeout=30000)
+    assert "cannot write" in dialog.status.text()
+    assert dialog.export_button.isEnabled() and not dialog.open_button.isVisible()

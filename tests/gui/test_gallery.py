@@ -176,3 +176,12 @@ def test_ui_never_stalls_while_a_layer_renders(qtbot, run_copy, tmp_path):
     p99, worst = gaps[int(0.99 * (len(gaps) - 1))], gaps[-1]
     print(f"ticks={len(gaps)} p50={gaps[len(gaps) // 2]}ms p99={p99}ms max={worst}ms")
     assert p99 < 50, (p99, worst)
+
+
+def test_unreadable_weights_give_a_clear_message_not_a_crash(qtbot, run_copy, tmp_path):
+    run_copy.weights_path.write_bytes(b"not a safetensors file")
+    panel = make_panel(qtbot, run_copy, tmp_path)
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Could not render"), timeout=30000)
+    assert "cannot read weights" in panel.status.text()
+    assert panel.detail.kernel.isHidden() and panel.grid.final_count() == 0
+    qtbot.waitUntil(idle(panel), timeout=30000)
