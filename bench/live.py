@@ -93,11 +93,14 @@ def main() -> int:
     stages = ("detect", "crop", "predict", "attend", "total")
     rows = {k: [] for k in stages}
     found = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(args.latency_frames):
         r = pipe.process(frames.next())
         found += r.found
         for k in stages:
             rows[k].append(r.timings[k])
+    cpu_ms = (time.process_time() - cpu0) / args.latency_frames * 1000
+    wall_ms = (time.perf_counter() - wall0) / args.latency_frames * 1000
     print(f"live pipeline: 640x480 frames, {what}, model input {model.input_size[1]}x"
           f"{model.input_size[0]}, attention {args.method}, torch threads {args.threads}")
     print(f"face found in {found} of {args.latency_frames} frames")
@@ -105,6 +108,10 @@ def main() -> int:
     for k in stages:
         a = np.asarray(rows[k])
         print(f"{k:<10}{np.median(a):>12.2f}{np.percentile(a, 95):>10.2f}{a.mean():>10.2f}")
+    # On a shared machine wall time includes waiting for a core; CPU time per frame is the
+    # work itself (one torch thread, one OpenCV thread), the latency on an idle core.
+    print(f"per frame: {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
     start = rss_mb()
     t0 = time.perf_counter()

@@ -121,7 +121,8 @@ class FaceDetector:
         from the profile box is closer. On CMU shots pasted into frames the profile score
         reached 0.8x the frontal one on 12 of 15 turned faces that both cascades found, and
         on none of 12 straight ones (those score far higher as frontal faces)."""
-        prof = self._near(grey, frontal, _PROFILES)
+        # profile boxes measured 1.17x the frontal width, centred within a quarter width of it
+        prof = self._near(grey, frontal, _PROFILES, margin=0.3, sizes=(0.9, 1.5))
         if prof is not None and prof.score > 1.0 and prof.score >= PROFILE_OVER_FRONTAL * frontal.score:
             return prof
         return frontal
@@ -142,12 +143,14 @@ class FaceDetector:
             box = self._best(work, _PROFILES, min_px, None)
         return box.scaled(1 / s) if box is not None else None
 
-    def _near(self, grey: np.ndarray, hint: Box, kinds) -> Box | None:
-        """A face of a size like ``hint``'s in the region around it (cheap: a small image)."""
+    def _near(self, grey: np.ndarray, hint: Box, kinds, margin: float = 0.5,
+              sizes: tuple[float, float] = (0.7, 1.45)) -> Box | None:
+        """A face sized ``sizes`` times ``hint``'s, in the region around it grown by ``margin``
+        box widths each side (cheap: a small image, few scales)."""
         h, w = grey.shape
-        x0, y0 = max(0, int(hint.x - hint.w * 0.5)), max(0, int(hint.y - hint.h * 0.5))
-        x1 = min(w, int(hint.x + hint.w * 1.5))
-        y1 = min(h, int(hint.y + hint.h * 1.5))
+        x0, y0 = max(0, int(hint.x - hint.w * margin)), max(0, int(hint.y - hint.h * margin))
+        x1 = min(w, int(hint.x + hint.w * (1 + margin)))
+        y1 = min(h, int(hint.y + hint.h * (1 + margin)))
         if x1 - x0 < 24 or y1 - y0 < 24:
             return None
         # Shrink the region so the face is ~48 px: twice the cascade's 24 px window.
@@ -157,7 +160,7 @@ class FaceDetector:
             roi = cv2.resize(roi, (max(1, round(roi.shape[1] * s)), max(1, round(roi.shape[0] * s))),
                              interpolation=cv2.INTER_AREA)
         size = hint.w * s
-        box = self._best(roi, kinds, max(20, int(size * 0.7)), int(size * 1.45) + 1)
+        box = self._best(roi, kinds, max(20, int(size * sizes[0])), int(size * sizes[1]) + 1)
         if box is None:
             return None
         box = box.scaled(1 / s)
