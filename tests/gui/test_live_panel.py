@@ -174,3 +174,13 @@ def test_a_broken_video_and_a_lost_camera_are_messages(panel, qtbot, tmp_path):
     panel.source._camera_error(QCamera.Error.CameraError, "device unplugged")
     assert "camera stopped: device unplugged" in panel.banner.text()
     assert panel.worker.isRunning()
+
+
+def test_new_weights_of_the_run_in_use_start_a_fresh_worker(panel, qtbot):
+    old = panel.worker
+    panel.context.runUpdated.emit("/some/other/run")
+    assert panel.worker is old
+    panel.context.runUpdated.emit(str(panel.run.path))
+    assert panel.worker is not old and panel.worker.isRunning()
+    panel.feed_frame(np.repeat(background()[..., None], 3, axis=2))
+    qtbot.waitUntil(lambda: panel.results >= 1, timeout=20000)

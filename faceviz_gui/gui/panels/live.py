@@ -49,6 +49,7 @@ class LivePanel(QWidget):
         self.source.camerasChanged.connect(self._fill_cameras)
         context.runsChanged.connect(self.refresh_runs)
         context.runSelected.connect(self._context_run)
+        context.runUpdated.connect(self._run_updated)
         self.setAcceptDrops(True)
         self._fill_cameras()
         self.refresh_runs()
@@ -138,6 +139,12 @@ class LivePanel(QWidget):
         if not self.source.active:  # never swap the network under a running camera
             self.select_run(path)
 
+    def _run_updated(self, path: str) -> None:
+        # new weights at an epoch end: a fresh worker loads them (never the training model)
+        if self.worker is not None and str(self.worker.run_ref.path) == str(path):
+            self._stop_worker()
+            self._run_changed()
+
     def _run_changed(self, *_):
         run = self.run
         if self.worker is not None and run is not None and self.worker.run_ref.path == run.path:
@@ -155,6 +162,7 @@ class LivePanel(QWidget):
         if self.worker is not None:
             self.worker.resultReady.disconnect(self._on_result)
             self.worker.stop()
+            self.worker.deleteLater()
             self.worker = None
 
     # -- frames in ------------------------------------------------------------------------
