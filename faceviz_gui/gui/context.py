@@ -43,7 +43,8 @@ class AppContext(QObject):
         self.training_run: str = ""      # folder of the run being trained, "" when none
         self.data_description = ""
         self._facesets: dict[tuple[str, int], Any] = {}
-        self._data_lock = threading.Lock()
+        self._data_lock = threading.Lock()   # held only to read or change the dict: never long
+        self._load_locks: dict[tuple[str, int], threading.Lock] = {}
         self.experimentSelected.connect(self._remember_experiment)
         self.runSelected.connect(self._remember_run)
         self.trainingChanged.connect(self._remember_training)
@@ -58,6 +59,8 @@ class AppContext(QObject):
 
     def set_data_source(self, source: str) -> None:
         if source != self._data_source:
+            with self._data_lock:  # the old source's images are not needed any more
+                self._facesets = {k: v for k, v in self._facesets.items() if k[0] == source}
             self._data_source = source
             self.data_description = ""
             self.dataSourceChanged.emit(source)
@@ -79,18 +82,30 @@ class AppContext(QObject):
     def faceset(self, scale: int, reporter=None):
         """The current data source at ``scale``, loaded once and kept; call from a worker.
 
-        Thread-safe: two jobs asking at once load it once. Raises FaceVizError (DataError)
-        for a source that cannot be used.
+        Thread-safe: two jobs asking at once load it once, and the UI thread, which only ever
+        takes the short dict lock, never waits for a load. Raises FaceVizError (DataError) for
+        a source that cannot be used.
         """
         source = self._data_source
         key = (source, int(scale))
         with self._data_lock:
-            if key not in self._facesets:
-                from ..core import data
-                if reporter is not None:
-                    reporter.report(kind="stage", message=f"Loading data ({describe_source(source)})")
-                self._facesets[key] = data.load_source(source, int(scale))
-            return self._facesets[key]
+            if key in self._facesets:
+                return self._facesets[key]
+            load_lock = self._load_locks.setdefault(key, threading.Lock())
+        with load_lock:
+            with self._data_lock:
+                if key in self._facesets:
+                    return self._facesets[key]
+            from ..core import data
+            if reporter is not None:
+                reporter.report(kind="stage", message=f"Loading data ({describe_source(source)})")
+            faces = data.load_source(source, int(scale), reporter=reporter)
+            if reporter is not None and reporter.should_stop():
+                return faces  # perhaps cut short: never keep it for the next job
+            with self._data_lock:
+                if source == self._data_source:  # not switched away meanwhile
+                    self._facesets[key] = faces
+            return faces
 
     def set_faceset(self, scale: int, faces) -> None:
         """Use ``faces`` for the current source at ``scale`` (preloaded data; tests)."""

@@ -194,6 +194,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_settings()
+        # Data jobs poll their stop flag; a half-generated or half-imported set is discarded
+        # by the core, and the pools' threads then end quickly at exit.
+        for worker in (self.startup.worker, self.actions_.import_worker):
+            if worker is not None:
+                worker.cancel()
         panel = self.hosts["training"].panel
         if panel is not None and panel.is_running():
             self.statusBar().showMessage("Stopping training and saving a checkpoint…", 0)

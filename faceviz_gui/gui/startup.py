@@ -36,10 +36,9 @@ def warm_up(source: str | None, reporter) -> dict:
 
 def load_data(context: AppContext, scale: int, reporter) -> str:
     faces = context.faceset(scale, reporter)
-    h, w = faces.size
-    skipped = f", {len(faces.skipped)} files skipped" if faces.skipped else ""
+    skipped = f" · {len(faces.skipped)} files skipped" if faces.skipped else ""
     return (f"{describe_source(context.data_source)} · {len(faces)} images · "
-            f"{len(faces.people)} people · {w}×{h}{skipped}")
+            f"{len(faces.people)} people{skipped}")
 
 
 class Startup(QObject):

@@ -1,7 +1,6 @@
 """Menus, toolbar and shortcuts of the main window, and the handlers that are not a panel's."""
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
@@ -27,6 +26,9 @@ class WindowActions:
         self.import_cmu = self._act("&Import CMU data…", self.import_cmu_data, None,
                                     "Import the CMU Face Images archive (.zip, .tar.gz) or folder "
                                     "you downloaded from the UCI archive")
+        self.fetch_cmu = self._act("Do&wnload CMU data…", self.download_cmu_data, None,
+                                   "Download the CMU Face Images archive from the UCI archive "
+                                   "and import it")
         self.export = self._act("&Export gallery…", self.export_gallery, "Ctrl+E",
                                 "Export HappyMap sheets, per-filter PNGs, HTML or PDF",
                                 icon(SP.SP_DialogSaveButton))
@@ -93,7 +95,7 @@ class WindowActions:
     def _menus(self) -> None:
         bar = self.w.menuBar()
         m = bar.addMenu("&File")
-        m.addActions([self.data_source, self.import_cmu])
+        m.addActions([self.data_source, self.import_cmu, self.fetch_cmu])
         m.addSeparator()
         m.addActions([self.export, self.open_folder])
         m.addSeparator()
@@ -194,31 +196,52 @@ class WindowActions:
             self.start_import(path)
 
     def start_import(self, path: str) -> JobWorker | None:
-        try:
-            from ..core import datasets_fetch
-        except ImportError:
-            self.w.show_error("Import CMU data", "The importer is not available in this build.")
+        """`faceviz data import PATH` on a worker; offers the result as the data source."""
+        from ..core import datasets_fetch
+        return self._start_data_job(f"Importing {Path(path).name}…", datasets_fetch.import_archive,
+                                    path)
+
+    def download_cmu_data(self) -> None:
+        from ..core import datasets_fetch
+        if QMessageBox.question(
+                self.w, "Download CMU faces",
+                f"Download the CMU Face Images archive (about 40 MB) from\n"
+                f"{datasets_fetch.UCI_URL}\nand import it?") == QMessageBox.StandardButton.Yes:
+            self._start_data_job("Downloading CMU faces…", datasets_fetch.fetch)
+
+    def _start_data_job(self, text: str, fn, *args) -> JobWorker | None:
+        if self.import_worker is not None:
+            self.w.show_error("CMU data", "An import is already running.")
             return None
-        self.w.startup.stage.emit(f"Importing {Path(path).name}…", True)
-        self.import_worker = JobWorker(_import, datasets_fetch.import_archive, path)
-        self.import_worker.finished.connect(self._imported)
-        self.import_worker.failed.connect(lambda msg: (self.w.startup.stage.emit("", False),
-                                                       self.w.show_error("Import failed", msg)))
-        self.import_worker.start()
-        return self.import_worker
+        self.w.startup.stage.emit(text, True)
+        worker = JobWorker(fn, *args)
+        worker.progress.connect(self._import_progress)
+        worker.finished.connect(self._imported)
+        worker.failed.connect(lambda msg: self.w.show_error("Import failed", msg))
+        worker.done.connect(self._import_done)
+        self.import_worker = worker
+        worker.start()
+        return worker
 
-    def _imported(self, dest) -> None:
-        self.w.startup.stage.emit("Imported", False)
-        dest = str(dest) if dest else ""
-        if dest and QMessageBox.question(
+    def _import_progress(self, r: dict) -> None:
+        done, total = r.get("done"), r.get("total")
+        pct = f" {100 * done / total:.0f}%" if done is not None and total else ""
+        self.w.statusBar().showMessage(f"{r.get('message') or 'Importing'}{pct}", 0)
+
+    def _import_done(self) -> None:
+        self.import_worker = None
+        self.w.busy.setVisible(False)
+
+    def _imported(self, result) -> None:
+        if result is None:
+            self.w.statusBar().showMessage("Import stopped", 5000)
+            return
+        folder = str(result.folder)
+        skipped = f" ({len(result.skipped)} files skipped)" if result.skipped else ""
+        self.w.statusBar().showMessage(f"Imported {result.files} images of "
+                                       f"{len(result.people)} people{skipped}", 8000)
+        if QMessageBox.question(
                 self.w, "CMU data imported",
-                f"The CMU faces are in\n{dest}\n\nUse them as the data source now?") == \
-                QMessageBox.StandardButton.Yes:
-            self.ctx.set_data_source(dest)
-
-
-def _import(fn, path: str, reporter):
-    """import_archive may or may not take a reporter; pass it when it does."""
-    if "reporter" in inspect.signature(fn).parameters:
-        return fn(path, reporter=reporter)
-    return fn(path)
+                f"{result.files} images of {len(result.people)} people are in\n{folder}\n\n"
+                "Use them as the data source now?") == QMessageBox.StandardButton.Yes:
+            self.ctx.set_data_source(folder)

@@ -89,3 +89,32 @@ def test_launch_paints_before_importing_torch(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     lines = dict(l.split("=", 1) for l in out.stdout.splitlines() if "=" in l)
     assert "first_paint_wall" in lines and lines["torch_at_paint"] == "0"
+
+
+def test_import_cmu_data_from_the_file_menu(make_window, qtbot, tmp_path):
+    """File > Import CMU data runs datasets_fetch.import_archive on a worker and offers the
+    imported faces as the data source."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from faceviz_gui.core.data import cmu_copy_dir
+    from faceviz_gui.core.synth import write_synthetic
+    w = make_window()
+    folder = tmp_path / "downloaded-faces"
+    write_synthetic(folder, n_people=2)
+    asked = []
+
+    def accept():  # the question opens, modal, in the finished slot: answer it when it shows
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and not asked:
+            asked.append(box.text())
+            box.button(QMessageBox.StandardButton.Yes).click()
+    answerer = QTimer()
+    answerer.timeout.connect(accept)
+    answerer.start(20)
+    w.actions_.start_import(str(folder))
+    qtbot.waitUntil(lambda: w.context.data_source == str(cmu_copy_dir()), timeout=10000)
+    assert "2 people" in asked[0]
+    assert len(list(cmu_copy_dir().rglob("*.pgm"))) == 192
+    qtbot.waitUntil(lambda: "cmu_faces" in w.data_label.text() and "images" in w.data_label.text(),
+                    timeout=30000)

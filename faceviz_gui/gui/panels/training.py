@@ -317,6 +317,9 @@ class TrainingPanel(QWidget):
             self.context.runUpdated.emit(self.run_path)
         elif kind == "stage":
             self.state.setText(str(r.get("message", "")).capitalize() + "…")
+        elif kind == "progress" and r.get("total"):  # loading or generating the data
+            self.state.setText(f"{str(r.get('message') or 'Loading data').capitalize()}: "
+                               f"{100 * r['done'] / r['total']:.0f}%")
         elif kind == "paused":
             self.state.setText(self.state.text().split(" · ETA")[0] + " · paused (in memory): "
                                "Continue or Stop")
