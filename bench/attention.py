@@ -1,9 +1,9 @@
 """Attention timing on one face: each method, and FaceViz's Grad-CAM against captum's.
 
 Runs experiment0's architecture (random weights: timing does not depend on training) at
-64x60 and 32x30 on the CPU with 1 and 2 torch threads, 200 repeats after a warm-up, and
-prints median milliseconds. Last line: key=value pairs (gradcam_64x60_ms, captum_gradcam_64x60_ms,
-gradcam_vs_captum_64x60).
+64x60 and 32x30 on the CPU with 1 and 2 torch threads, 200 interleaved repeats after a
+warm-up (5 for IG and occlusion), and prints median milliseconds. Last line: key=value
+pairs (gradcam_64x60_ms, captum_gradcam_64x60_ms, gradcam_vs_captum_64x60, and at 32x30).
 """
 from __future__ import annotations
 
@@ -13,20 +13,23 @@ import time
 import numpy as np
 import torch
 
-from faceviz_gui.core.attention import METHODS, attribute, last_conv_layer
+from faceviz_gui.core.attention import attribute, last_conv_layer
 from faceviz_gui.core.nets import build_model
 from faceviz_gui.core.specs import find_spec
 
 
-def _median_ms(fn, repeats: int) -> float:
-    for _ in range(5):
-        fn()
-    times = []
+def _median_ms(fns: dict, repeats: int) -> dict[str, float]:
+    """Median ms of each function, run interleaved so machine noise hits all alike."""
+    for fn in fns.values():
+        for _ in range(3):
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) * 1000 for k, v in times.items()}
 
 
 def _captum_gradcam(model, x):
@@ -48,11 +51,12 @@ def main() -> None:
         x = torch.from_numpy(np.random.default_rng(0).normal(0, 1, (1, 1, h, w)).astype(np.float32))
         for threads in (1, 2):
             torch.set_num_threads(threads)
-            rows = {m: _median_ms(lambda m=m: attribute(model, x, m),
-                                  200 if m in ("gradcam", "saliency", "guided") else 20)
-                    for m in METHODS}
-            rows["captum-gradcam"] = _median_ms(lambda: _captum_gradcam(model, x), 200)
-            rows["gradcam-classic"] = _median_ms(lambda: attribute(model, x, "gradcam", classic=True), 200)
+            fast = {m: (lambda m=m: attribute(model, x, m)) for m in ("gradcam", "saliency", "guided")}
+            fast["captum-gradcam"] = lambda: _captum_gradcam(model, x)
+            fast["gradcam-classic"] = lambda: attribute(model, x, "gradcam", classic=True)
+            rows = _median_ms(fast, 200)
+            rows.update(_median_ms({m: (lambda m=m: attribute(model, x, m))
+                                    for m in ("ig", "occlusion")}, 5))
             for m, ms in rows.items():
                 print(f"{w}x{h:<3} {threads:>7} {m:>10} {ms:>10.2f}")
             if threads == 1:

@@ -5,9 +5,10 @@ Methods: ``saliency``, ``ig`` (Integrated Gradients), ``guided`` (Guided Backpro
 pulling anything, and removes its own hooks. ``gradcam`` is written here: FaceNet runs as a
 plain loop of named layers, so the last conv layer's output is a tensor we hold without any
 hook, and one autograd.grad call gives the gradients. captum's LayerGradCam needs a forward
-hook and runs the whole forward pass with autograd; on one 64x60 face it measured 6.5 ms
-against 2.1 ms here (bench/attention.py, 1 thread), and Grad-CAM is the method the live view
-runs on every frame. See ``_gradcam`` for why the default keeps gradients per position.
+hook, runs the whole forward pass with autograd and a second one for the prediction; on one
+64x60 face it measured 3.0 ms against 1.6 ms here (bench/attention.py, 1 thread, interleaved),
+and Grad-CAM is the method the live view runs on every frame. See ``_gradcam`` for why the
+default keeps gradients per position.
 
 The caller passes a model it owns (in eval mode, e.g. ``run.load_model()`` or a copy of the
 training thread's state dict): nothing here calls ``.eval()``/``.train()`` on it, and only
@@ -72,16 +73,21 @@ def attribute(model, x, method: str = "gradcam", target: int | str | None = None
         raise FaceVizError(f"unknown attention method {method!r} (known: {', '.join(METHODS)})")
     x = _as_input(model, x)
     start = time.perf_counter()
-    with torch.no_grad():
-        out = model(x)
-    outputs = model.probabilities(out)[0].float().cpu().numpy()
-    predicted = int(out[0].argmax())
-    tgt = _target_index(model, target, predicted)
     notes: list[str] = []
     if method == "gradcam":
-        raw = _gradcam(model, x, tgt, notes, bool(options.get("classic", False)))
+        # One forward pass serves both the prediction and the map (the live view's budget).
+        acts, out = _forward_from_last_conv(model, x)
+        predicted = int(out[0].argmax())
+        tgt = _target_index(model, target, predicted)
+        raw = _gradcam(model, acts, out, tgt, tuple(x.shape[2:]), notes,
+                       bool(options.get("classic", False)))
     else:
+        with torch.no_grad():
+            out = model(x)
+        predicted = int(out[0].argmax())
+        tgt = _target_index(model, target, predicted)
         raw = _captum(model, x, method, tgt, options)
+    outputs = model.probabilities(out.detach())[0].float().cpu().numpy()
     heat = _to_unit(raw)
     return AttentionResult(heat, method, tgt, predicted, outputs.astype(np.float32),
                            tuple(model.classes), model.output_activation,
@@ -106,12 +112,9 @@ def last_conv_layer(model) -> str:
     return convs[-1]
 
 
-def _gradcam(model, x: torch.Tensor, target: int, notes: list[str],
-             classic: bool = False) -> torch.Tensor:
-    """Grad-CAM (Selvaraju et al. 2017) on the last conv layer's rectified output."""
-    name = last_conv_layer(model)
-    names = model.layer_names
-    cut = names.index(name) + 1
+def _forward_from_last_conv(model, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The last conv layer's output as a graph leaf, and the outputs computed from it."""
+    cut = model.layer_names.index(last_conv_layer(model)) + 1
     with torch.no_grad():
         h = x
         for layer in model.layers[:cut]:
@@ -122,7 +125,13 @@ def _gradcam(model, x: torch.Tensor, target: int, notes: list[str],
         h = acts
         for layer in model.layers[cut:]:
             h = layer(h)
-        (grad,) = torch.autograd.grad(h[0, target], acts)
+    return acts, h
+
+
+def _gradcam(model, acts: torch.Tensor, out: torch.Tensor, target: int, size: tuple[int, int],
+             notes: list[str], classic: bool = False) -> torch.Tensor:
+    """Grad-CAM (Selvaraju et al. 2017) on the last conv layer's rectified output."""
+    (grad,) = torch.autograd.grad(out[0, target], acts)
     # Classic Grad-CAM weighs each channel by its gradient's spatial mean. FaceViz's nets end
     # in flatten + dense, whose weights differ per position, so that mean throws away where
     # the dense layer looks (a net that reads only one corner gets a map over the whole
@@ -131,8 +140,9 @@ def _gradcam(model, x: torch.Tensor, target: int, notes: list[str],
     weights = grad.mean(dim=(2, 3), keepdim=True) if classic else grad
     cam = torch.relu((weights * acts.detach()).sum(dim=1, keepdim=True))
     if float(cam.max()) <= 0:
-        notes.append(f"no positive evidence for {model.classes[target]!r} in {name}")
-    cam = F.interpolate(cam, size=tuple(x.shape[2:]), mode="bilinear", align_corners=False)
+        notes.append(f"no positive evidence for {model.classes[target]!r} in "
+                     f"{last_conv_layer(model)}")
+    cam = F.interpolate(cam, size=size, mode="bilinear", align_corners=False)
     return cam[0, 0]
 
 
