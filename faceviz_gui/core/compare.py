@@ -99,12 +99,12 @@ class Comparison:
         return self.matches[key]
 
     def to_json(self) -> dict[str, Any]:
-        cka = [[None if v != v else round(float(v), 4) for v in row] for row in self.cka]
+        cka = [[_num(v) for v in row] for row in self.cka]
         return {"run_a": self.run_a, "run_b": self.run_b, "experiment_a": self.experiment_a,
                 "experiment_b": self.experiment_b, "layers_a": self.layers_a,
                 "layers_b": self.layers_b, "cka": cka, "decision_a": self.decision_a,
                 "decision_b": self.decision_b,
-                "decision_cka": None if self.stopped else round(self.decision_cka, 4),
+                "decision_cka": None if self.stopped else _num(self.decision_cka),
                 "agreement": None if self.agreement is None else round(self.agreement, 4),
                 "agreement_note": self.agreement_note, "accuracy_a": self.accuracy_a,
                 "accuracy_b": self.accuracy_b, "n_probe": self.n_probe,
@@ -169,6 +169,9 @@ def verdict(cmp: Comparison) -> str:
 
 def _verdict(cmp: Comparison) -> str:
     c = cmp.decision_cka
+    if c != c:  # NaN: a decision layer whose outputs never vary over the probe
+        return "the decision layers cannot be compared: one network gives the same outputs " \
+               "for every probe image"
     head = f"decision layers match at CKA {c:.2f}"
     if cmp.agreement is None:
         if c >= SAME_CKA:
@@ -242,6 +245,11 @@ def _grams(model, images: np.ndarray, layers: list[str], features: dict, tick, s
             return None, None
     outputs = features[model.decision_layer]  # the decision layer's outputs, (N, classes)
     return grams, outputs
+
+
+def _num(v) -> float | None:
+    """JSON-ready: NaN (not computed, or undefined) becomes null."""
+    return None if v != v else round(float(v), 4)
 
 
 def _stopped(cmp: Comparison) -> Comparison:

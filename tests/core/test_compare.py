@@ -118,3 +118,17 @@ def test_stop_returns_what_it_has(trained_run, probe):
     assert cmp.stopped and "stopped" in cmp.verdict
     assert np.isnan(cmp.cka).any() and not np.isnan(cmp.cka[0]).any()
     json.dumps(cmp.to_json())
+
+
+def test_constant_decision_outputs_get_a_plain_verdict(trained_run, probe, tmp_path):
+    import torch
+    spec = find_spec("experiment0").copy(scale=4)
+    flat = create_run(spec, tmp_path)
+    model = build_model(spec, seed=2)
+    with torch.no_grad():
+        model.layer("dense_3").op.weight.zero_()    # the same outputs for every image
+    flat.save_weights(model)
+    cmp = compare_runs(trained_run, flat, probe)
+    assert np.isnan(cmp.decision_cka)
+    assert "cannot be compared" in cmp.verdict
+    assert cmp.to_json()["decision_cka"] is None

@@ -124,3 +124,9 @@ def test_comparison_export(trained_run, synthetic_small, tmp_path):
     img = Image.open(tmp_path / "c/cka.png")
     assert img.width > 6 * 58 and img.height > 6 * 58
     assert len(export_comparison(cmp, tmp_path / "d")) == 2   # no maps: matrix and JSON only
+    stopped = compare_runs(trained_run, trained_run, probe,
+                           reporter=RecordingReporter(stop_after=("progress", 3)))
+    assert stopped.stopped
+    files = export_comparison(stopped, tmp_path / "e", maps, maps)
+    assert sorted(p.name for p in files) == ["cka.png", "comparison.json"]
+    assert json.loads(files[0].read_text())["stopped"] is True
