@@ -85,6 +85,7 @@ class ExperimentBrowser(QWidget):
         context.runsChanged.connect(self.refresh)
         context.coreReady.connect(self._core_ready)
         context.runSelected.connect(self._follow_run)
+        context.runUpdated.connect(self._run_updated)
         self.refresh()
 
     def sizeHint(self) -> QSize:
@@ -171,6 +172,21 @@ class ExperimentBrowser(QWidget):
         item.setToolTip(0, f"{run.id}\n{state}, epoch {s['epoch']} of {s['epochs']}")
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
+
+    def _run_updated(self, path: str) -> None:
+        """A run moved on (an epoch ended): its row and, if shown, its details follow."""
+        item = self._find("run", path)
+        if item is None or not Path(path).is_dir():
+            return
+        from ...core.runs import Run
+        run = Run(path)
+        fresh = self._run_item(run)
+        for col in (0, 1):
+            item.setText(col, fresh.text(col))
+            item.setToolTip(col, fresh.toolTip(col))
+        item.setIcon(0, fresh.icon(0))
+        if self.selected_run() == path:
+            self.run_details.show_run(run)
 
     def _core_ready(self) -> None:
         self.refresh()

@@ -96,6 +96,7 @@ class RunDetails(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.accuracy = QLabel("–")
         self.accuracy.setProperty("role", "metric")
+        self.accuracy.setWordWrap(True)
         self.accuracy.setToolTip("Accuracy on the run's own test split (eval.json)")
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -126,6 +127,8 @@ class RunDetails(QWidget):
         self.fields["Data"].setText(Path(data).name if "/" in str(data) else str(data))
         self.fields["Data"].setToolTip(str(data))
         acc = ev.get("accuracy")
+        waiting = {"running": "training…", "created": "starting…",
+                   "stopped": "not tested yet", "failed": "failed"}
         self.accuracy.setText(f"{percent(acc)} test accuracy" if acc is not None
-                              else "not evaluated yet")
+                              else waiting.get(state, "not tested yet"))
         self.people.set_data(ev.get("per_person"))

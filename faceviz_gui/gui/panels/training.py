@@ -321,8 +321,8 @@ class TrainingPanel(QWidget):
             self.state.setText(f"{str(r.get('message') or 'Loading data').capitalize()}: "
                                f"{100 * r['done'] / r['total']:.0f}%")
         elif kind == "paused":
-            self.state.setText(self.state.text().split(" · ETA")[0] + " · paused (in memory): "
-                               "Continue or Stop")
+            # No position: the last report is up to 0.1 s older than the pause.
+            self.state.setText("Paused, held in memory (the CPU is free): Continue or Stop")
         elif kind == "unpaused":
             self.state.setText("Training…")
 
@@ -332,8 +332,8 @@ class TrainingPanel(QWidget):
             return
         path = str(result.run.path)
         if result.stopped:
-            self.state.setText(f"Stopped at epoch {len(result.history)} — checkpoint saved; "
-                               f"Resume continues it")
+            self.state.setText(f"Stopped after {len(result.history)} full epochs — checkpoint "
+                               "saved; Resume continues it")
         else:
             acc = (result.evaluation or {}).get("accuracy")
             took = fmt_seconds(time.monotonic() - self._started)
