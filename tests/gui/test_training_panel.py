@@ -66,7 +66,7 @@ def test_pause_holds_in_memory_then_continues(make_window, qtbot):
     panel, worker = start(w, qtbot, epochs=3, batch=8)
     qtbot.waitUntil(lambda: panel.plots.point_count("batch_loss") >= 1, timeout=20000)
     panel.pause_btn.click()
-    qtbot.waitUntil(lambda: "paused" in panel.state.text(), timeout=10000)
+    qtbot.waitUntil(lambda: panel.state.text().startswith("Paused, held in memory"), timeout=10000)
     assert panel.pause_btn.text() == "Continue" and worker.paused
     assert Run(panel.run_path).state == "running"  # held in memory, not stopped
     with qtbot.waitSignal(panel.jobDone, timeout=60000):
