@@ -91,7 +91,8 @@ def export_gallery(run, layer_maps: list[LayerMaps], out_dir: str | Path,
     if "html" in formats:
         title = f"HappyMaps of {meta['run'].get('experiment') or meta['run']['id']}"
         header = {"run": meta["run"]["id"], "experiment": meta["run"].get("experiment", ""),
-                  "weights": meta["run"].get("weights_hash", ""), "settings": meta["settings"],
+                  "weights": meta["run"].get("weights_hash", ""),
+                  "settings": ", ".join(f"{k}={v}" for k, v in meta["settings"].items()),
                   "created": meta["created"], "versions": ", ".join(
                       f"{k} {v}" for k, v in meta["versions"].items())}
         html = render_index(title, header, layer_maps, variants, links, top_links)
