@@ -117,3 +117,25 @@ def test_cropped_folder_without_faces_centre_crops(tmp_path, synthetic_small):
         cv2.imwrite(str(tmp_path / "right" / f"bob_{i}.png"), cv2.resize(img, (320, 300)))
     fs = load_cropped_folder(tmp_path, (60, 64))
     assert len(fs) == 3 and fs.size == (60, 64) and fs.records[0].person == "bob"
+
+
+def test_synthetic_faces_at_known_places_are_found_where_they_were_put():
+    from faceviz_gui.core.synth import synthetic_faceset
+    fs = synthetic_faceset(scale=1, n_people=8, seed=0)
+    hits = 0
+    for i in range(len(fs)):
+        if hits == 4:
+            break
+        img = np.round(fs.images[i] * 255).astype(np.uint8)
+        x, y = (40 + 37 * i) % 300, (20 + 23 * i) % 160
+        frame, (sx, sy, sw, sh) = place(img, x, y)
+        box = detect_face(frame)
+        if box is None:  # cascades miss many cartoon faces: the live page centre-crops those
+            continue
+        hits += 1
+        rx, ry, rw, rh = cmu_rect(box)
+        assert sx <= box.cx <= sx + sw and sy <= box.cy <= sy + sh
+        # the crop is centred on the pasted head (synthetic heads are framed tighter than CMU)
+        assert abs(rx + rw / 2 - (sx + sw / 2)) < 0.2 * sw
+        assert abs(ry + rh / 2 - (sy + sh / 2)) < 0.25 * sh
+    assert hits >= 3
