@@ -34,9 +34,9 @@ class SourceBar(QWidget):
         self.camera_combo.setToolTip("Cameras found on this computer")
         self.camera_button = _button("Start camera", "Start the chosen camera")
         self.mirror = QCheckBox("Mirror")
-        self.mirror.setToolTip("Flip the camera image left-right, like a mirror. The network "
-                               "sees the flipped image, so 'left' stays the subject's left "
-                               "only with mirroring off.")
+        self.mirror.setToolTip("Show the picture mirrored, like a mirror. Only the display "
+                               "flips: the network sees the camera's own image, so 'left' "
+                               "stays the subject's left.")
         self.video_button = _button("Open video…", "Play a video file through the network")
         self.photos_button = _button("Open photos…", "Test photos (one photo shows large; "
                                      "several go in the table)")

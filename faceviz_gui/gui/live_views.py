@@ -24,6 +24,7 @@ class VideoView(QWidget):
         self.box_found = False
         self.region = None         # (x, y, w, h) crop region in frame pixels
         self.caption = ""
+        self.mirror = False        # show mirrored (the network still sees the true frame)
         self.message = "No video yet.\nStart a camera, open a video, or drop photos here."
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
@@ -34,6 +35,10 @@ class VideoView(QWidget):
     def show_frame(self, image: QImage, box=None, found=False, rect=None, caption="") -> None:
         self.image, self.box, self.box_found, self.region = image, box, found, rect
         self.caption = caption
+        self.update()
+
+    def set_mirror(self, mirror: bool) -> None:
+        self.mirror = mirror
         self.update()
 
     def show_message(self, text: str) -> None:
@@ -62,6 +67,10 @@ class VideoView(QWidget):
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         r = self.image_rect()
+        p.save()
+        if self.mirror:  # flip the picture and its boxes together about the image centre
+            p.translate(r.center().x() * 2, 0)
+            p.scale(-1, 1)
         p.drawImage(r, self.image)
         s = r.width() / self.image.width()
         to_view = lambda x, y, w, h: QRectF(r.left() + x * s, r.top() + y * s, w * s, h * s)
@@ -72,7 +81,7 @@ class VideoView(QWidget):
         if self.box is not None:
             p.setPen(QPen(FACE if self.box_found else HELD, 2.5))
             p.drawRect(to_view(self.box.x, self.box.y, self.box.w, self.box.h))
-        p.setClipping(False)
+        p.restore()
         if self.caption:
             f = QFont(self.font())
             f.setPointSizeF(f.pointSizeF() * 1.1)

@@ -50,7 +50,6 @@ class VideoSource(QObject):
         super().__init__(parent)
         self.sink = QVideoSink(self)
         self.sink.videoFrameChanged.connect(self._on_frame)
-        self.mirror = False
         self.state = "stopped"
         self.frames = 0
         self._session: QMediaCaptureSession | None = None
@@ -140,7 +139,7 @@ class VideoSource(QObject):
         if image.isNull():
             return
         self.frames += 1
-        self.frameArrived.emit(qimage_to_rgb(image, self.mirror))
+        self.frameArrived.emit(qimage_to_rgb(image))
 
     def _camera_error(self, _error, message: str) -> None:
         self.stop()

@@ -184,3 +184,21 @@ def test_new_weights_of_the_run_in_use_start_a_fresh_worker(panel, qtbot):
     assert panel.worker is not old and panel.worker.isRunning()
     panel.feed_frame(np.repeat(background()[..., None], 3, axis=2))
     qtbot.waitUntil(lambda: panel.results >= 1, timeout=20000)
+
+
+def test_mirror_flips_the_picture_not_what_the_network_sees(panel, qtbot, tmp_path):
+    rgb = np.repeat(background(seed=5)[..., None], 3, axis=2)
+    rgb[:, :200] = 0  # a dark left side, so a flip shows
+    panel.source.sink.setVideoFrame(camera_frame(rgb))
+    qtbot.waitUntil(lambda: panel.results >= 1, timeout=20000)
+    first = panel.result
+    panel.bar.mirror.setChecked(True)
+    assert panel.video.mirror
+    panel.source.sink.setVideoFrame(camera_frame(rgb))
+    qtbot.waitUntil(lambda: panel.results >= 2, timeout=20000)
+    np.testing.assert_array_equal(panel.result.crop, first.crop)
+    shot = panel.video.grab().toImage()
+    r = panel.video.image_rect()
+    left = shot.pixelColor(int(r.left() + 20), int(r.center().y())).lightness()
+    right = shot.pixelColor(int(r.right() - 20), int(r.center().y())).lightness()
+    assert right < 10 < left  # the dark side is drawn on the right

@@ -252,7 +252,9 @@ class LivePanel(QWidget):
         self.source.stop()
 
     def _mirror_toggled(self, on: bool) -> None:
-        self.source.mirror = on
+        # Only the picture is mirrored: the network keeps seeing the camera's own frame, so
+        # "left" stays the subject's left (camera right), as in the CMU images.
+        self.video.set_mirror(on)
 
     def _reset_tracking(self) -> None:
         if self.worker is not None:
