@@ -101,7 +101,10 @@ class PhotoResults(QWidget):
         self.evaluation = ev
         s = ev.summary
         n, right = s.get("n", 0), sum(r.correct for r in ev.rows)
-        words = [f"<b>Accuracy {100 * ev.accuracy:.0f}%</b> ({right} of {n} photos)",
+        score = (f"<b>Accuracy {100 * ev.accuracy:.0f}%</b> ({right} of {n} photos)" if n else
+                 "<b>No labelled photos</b>: predictions only (photos in folders named left, "
+                 "right, straight or up are scored)")
+        words = [score,
                  f"run <i>{ev.run_id}</i>, task <i>{ev.task}</i>",
                  f"faces found in {ev.n_faces_found} of {len(ev.rows)}"
                  if ev.crop_faces else "centre crops (face finding off)"]

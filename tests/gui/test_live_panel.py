@@ -19,6 +19,7 @@ from PySide6.QtMultimedia import QVideoFrame
 
 from faceviz_gui.core.data_photos import load_photo_folder
 from faceviz_gui.gui.context import AppContext
+from faceviz_gui.gui.live_photos import COLUMNS
 from faceviz_gui.gui.panels.live import LivePanel
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
@@ -202,3 +203,16 @@ def test_mirror_flips_the_picture_not_what_the_network_sees(panel, qtbot, tmp_pa
     left = shot.pixelColor(int(r.left() + 20), int(r.center().y())).lightness()
     right = shot.pixelColor(int(r.right() - 20), int(r.center().y())).lightness()
     assert right < 10 < left  # the dark side is drawn on the right
+
+
+def test_several_loose_photos_go_to_the_table_unscored(panel, qtbot, tmp_path):
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / f"pic{i}.png")
+        cv2.imwrite(str(paths[-1]), background(200, 260, seed=i))
+    panel.open_paths(paths)
+    qtbot.waitUntil(lambda: panel.photos.evaluation is not None, timeout=30000)
+    assert panel.photos.table.rowCount() == 2
+    assert [r.true for r in panel.photos.evaluation.rows] == ["", ""]
+    assert panel.photos.table.item(0, COLUMNS.index("True")).text() == ""
+    assert "No labelled photos" in panel.photos.summary.text()
