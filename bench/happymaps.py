@@ -148,6 +148,8 @@ def main() -> None:
     ap.add_argument("--lucent-path", help="folder holding lucent, kornia and decorator")
     ap.add_argument("--sizes", default="4,2,1", help="scales to run (4=32x30, 2=64x60, 1=128x120)")
     ap.add_argument("--device-only", action="store_true", help="only the GPU gallery times")
+    ap.add_argument("--variants", default="batched,loop,lucent",
+                    help="which CPU variants to run (re-measure the gallery alone: --variants batched)")
     args = ap.parse_args()
     steps = 32 if args.quick else args.steps
     torch.set_num_threads(args.threads)
@@ -178,9 +180,12 @@ def main() -> None:
             rows["cuda"] = run_variant(model, {l: list(range(n)) for l, n in units.items()}, steps,
                                        None, device="cuda")
             keys[f"gallery_{size}_cuda_s"] = f"{rows['cuda'][0]:.1f}"
-        if not args.device_only:
+        variants = [] if args.device_only else args.variants.split(",")
+        if "batched" in variants:
             rows["batched"] = run_variant(model, sample_b, steps, None)
+        if "loop" in variants:
             rows["loop"] = run_variant(model, sample_l, steps, 1)
+        if "lucent" in variants:
             if not LUCENT["error"] and scale != 1:
                 rows["lucent"] = run_variant(model, sample_l, steps, "lucent")
         common = set.intersection(*(set(r[2]) for r in rows.values()))
@@ -192,6 +197,8 @@ def main() -> None:
                   f"{wall / base[0]:.2f}x / {cpu / base[1]:.2f}x")
         if "batched" in rows:
             keys[f"gallery_{size}_s"] = f"{rows['batched'][0]:.1f}"
+            keys[f"gallery_{size}_cpu_s"] = f"{rows['batched'][1]:.1f}"
+        if "batched" in rows and "loop" in rows:
             keys[f"batched_vs_loop_{size}"] = f"{rows['loop'][0] / rows['batched'][0]:.2f}"
             keys[f"batched_vs_loop_{size}_cpu"] = f"{rows['loop'][1] / rows['batched'][1]:.2f}"
         if "lucent" in rows:
@@ -199,7 +206,7 @@ def main() -> None:
             act_b = np.mean([rows["batched"][2][k] for k in common])
             act_l = np.mean([rows["lucent"][2][k] for k in common])
             keys[f"act_vs_lucent_{size}"] = f"{act_b / act_l:.2f}" if act_l > 0 else "n/a"
-    if LUCENT["error"]:
+    if LUCENT["error"] and "lucent" in args.variants:
         keys["vs_lucent"] = "unavailable"
     print(" ".join(f"{k}={v}" for k, v in keys.items()))
 

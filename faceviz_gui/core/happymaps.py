@@ -3,7 +3,8 @@
 Recipe (DESIGN.md, "HappyMaps that are clear on small grayscale nets"): one grey Fourier
 image per filter, sigmoid to [0, 1], the training normalisation, a random affine per sample
 and step at the network's own input size, the mean pre-ReLU activation of the filter (or its
-centre unit, or a dense unit / logit) minus a small pull towards grey, Adam at lr 0.05.
+centre unit, or a dense unit / logit) minus a small pull towards grey (weighed against the
+activation relative to the best reached, see GREY_PULL), Adam at lr 0.05.
 
 Speed comes from doing each step for the whole chunk in a handful of big tensor ops: one
 affine_grid/grid_sample for every sample's jitter, a forward pass that stops *below* the
@@ -51,6 +52,7 @@ PREVIEW_STEPS = (16, 32, 64, 128)
 CHUNK_PIXELS = 64 * 64 * 60
 MAP_KINDS = ("conv2d", "dense")
 RELATIVE = True            # see GREY_PULL
+FIRST_LAYER_LEAK = 0.1     # see _objective
 BF16_ON_CPU = True           # see _autocast; tests and the bench may switch it off
 
 
@@ -321,6 +323,14 @@ def _objective(target: NamedLayer, z: torch.Tensor, targets: torch.Tensor, objec
         z = z.flatten(1)
         return (z * lin.weight[targets]).sum(1) + lin.bias[targets]
     conv: torch.nn.Conv2d = op
+    if objective == "channel" and z.shape[1] == 1:
+        # On the input itself a channel's mean is linear in the image, so it only sees the
+        # image's brightness (every map comes out flat). Rectifying first (leaky, so a filter
+        # that starts switched off still gets a gradient) rewards the patterns it detects.
+        n = len(targets)
+        y = F.conv2d(z.reshape(1, n, *z.shape[2:]), conv.weight[targets], conv.bias[targets],
+                     stride=conv.stride, padding=conv.padding, dilation=conv.dilation, groups=n)
+        return F.leaky_relu(y[0], FIRST_LAYER_LEAK).mean(dim=(1, 2))
     if conv.stride != (1, 1) or conv.dilation != (1, 1) or conv.groups != 1 or isinstance(conv.padding, str):
         y = conv(z)     # unusual conv: take the plain route
         sel = y[torch.arange(len(targets)), targets]

@@ -52,10 +52,9 @@ def load_maps(cache_dir: Path, weights_hash: str, layer: str, filters: Sequence[
               settings: dict[str, Any]) -> LayerMaps | None:
     """The cached maps for exactly these filters, or a slice of the cached full layer."""
     folder = Path(cache_dir) / SUBDIR
-    for key in (cache_key(weights_hash, layer, list(filters), settings),):
-        hit = _read(folder, key)
-        if hit is not None:
-            return hit
+    hit = _read(folder, cache_key(weights_hash, layer, list(filters), settings))
+    if hit is not None:
+        return hit
     # Full layer cached under its own filter list (0..n-1): slice it if it holds them all.
     for meta_path in sorted(folder.glob(f"{layer}-*.json")) if folder.is_dir() else []:
         hit = _read(folder, meta_path.stem)

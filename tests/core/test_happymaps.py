@@ -22,6 +22,9 @@ def tiny_model(tiny_spec):
 def _reference(model, x, name, targets, objective):
     y = model.forward_to(x, name)
     sel = y[torch.arange(len(targets)), targets]
+    if objective == "channel" and name == model.layer_names[0]:
+        # The first layer's channel mean would only see brightness: it is rectified first.
+        return torch.nn.functional.leaky_relu(sel, hm.FIRST_LAYER_LEAK).mean(dim=(1, 2))
     if objective == "channel":
         return sel.mean(dim=(1, 2))
     if objective == "neuron":
@@ -147,3 +150,10 @@ def test_bad_requests_are_clear_errors(tiny_model, tmp_path):
         hm.render_layer(tiny_model, "conv2d_1", filters=[32], steps=2)
     with pytest.raises(FaceVizError, match="objective"):
         hm.render_layer(tiny_model, "conv2d_1", objective="pixels", steps=2)
+
+
+def test_first_layer_maps_show_patterns_not_just_brightness(trained_run):
+    lm = hm.render_layer(trained_run, "conv2d_1", steps=STEPS, cache=False)
+    # A flat map has no edges: the mean absolute difference of neighbours would be ~0.
+    edges = [np.abs(np.diff(m.image, axis=1)).mean() for m in lm.maps if not m.dead]
+    assert len(edges) >= 16 and np.median(edges) > 0.01
