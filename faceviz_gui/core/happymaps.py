@@ -17,20 +17,20 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import math
 import time
 import zlib
 from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from . import mapcache
 from .errors import FaceVizError
 from .faceset import normalize
 from .fourier import init_spectrum, spectrum_scale, spectrum_to_image
 from .maptypes import FilterMap, LayerMaps
+from .mapops import (FIRST_LAYER_LEAK, ROTATE_DEG, SCALE_RANGE, SHIFT, forward_below, jitter,
+                     layers_below, objective_of)
 from .mapstats import dead_reason, map_stats
 from .nets import FaceNet, NamedLayer
 from .tasks import NullReporter, Reporter, Throttle
@@ -43,16 +43,12 @@ LR = 0.05
 # experiment0/CMU at 128 steps: fixed 5 -> 14% saturated pixels in conv2d_3 and dense_1;
 # relative 1 -> 1%, keeping 85-90% of the activation.
 GREY_PULL = 1.0
-SHIFT = 0.06                 # of the image size
-SCALE_RANGE = (0.95, 1.05)
-ROTATE_DEG = 5.0
 PREVIEW_STEPS = (16, 32, 64, 128)
 # Pixels per chunk: one chunk's activations should stay cache-sized. Measured by
 # bench/happymaps.py: a full 64-image batch loses to one-at-a-time at 128x120.
 CHUNK_PIXELS = 64 * 64 * 60
 MAP_KINDS = ("conv2d", "dense")
 RELATIVE = True            # see GREY_PULL
-FIRST_LAYER_LEAK = 0.1     # see _objective
 BF16_ON_CPU = True           # see _autocast; tests and the bench may switch it off
 
 
@@ -79,7 +75,7 @@ def render_layer(run_or_model, layer: str, filters: Sequence[int] | None = None,
         raise FaceVizError(f"layer {layer} has {units} filters (0..{units - 1}); no filter {bad[0]}")
     settings = {"steps": int(steps), "objective": objective, "seed": int(seed), "lr": LR,
                 "grey_pull": GREY_PULL, "relative": RELATIVE, "shift": SHIFT, "scale": list(SCALE_RANGE),
-                "rotate_deg": ROTATE_DEG, "recipe": RECIPE_VERSION,
+                "rotate_deg": ROTATE_DEG, "first_layer_leak": FIRST_LAYER_LEAK, "recipe": RECIPE_VERSION,
                 "input_size": list(model.input_size)}
     use_cache = cache and cache_dir is not None
     if use_cache:
@@ -199,14 +195,14 @@ def _optimise(model, target, part, steps, objective, seed, reporter, progress, o
     n = len(part)
     gens = [torch.Generator().manual_seed(filter_seed(target.name, f, seed)) for f in part]
     spectrum = torch.stack([init_spectrum(g, h, w) for g in gens]).to(device).requires_grad_(True)
-    jitter = torch.stack([torch.rand(steps, 4, generator=g) for g in gens], 1).to(device)
+    shakes = torch.stack([torch.rand(steps, 4, generator=g) for g in gens], 1).to(device)
     scale = spectrum_scale(h, w).to(device)
     targets = torch.tensor(part, device=device)
-    below = _layers_below(model, target)
+    below = layers_below(model, target)
     opt = torch.optim.Adam([spectrum], lr=LR)
     curves = torch.zeros(steps, n, device=device)
     with torch.no_grad():
-        start = _objective(target, _forward(below, normalize(spectrum_to_image(spectrum, scale, (h, w)))),
+        start = objective_of(target, forward_below(below, normalize(spectrum_to_image(spectrum, scale, (h, w)))),
                            targets, objective)
     ref = start.abs().clamp_min(1e-3)
     done = 0
@@ -215,10 +211,10 @@ def _optimise(model, target, part, steps, objective, seed, reporter, progress, o
             break
         opt.zero_grad(set_to_none=True)
         img = spectrum_to_image(spectrum, scale, (h, w))
-        x = _jitter(img, jitter[step])
+        x = jitter(img, shakes[step])
         with _autocast(device):
-            z = _forward(below, normalize(x).contiguous(memory_format=torch.channels_last))
-        act = _objective(target, z.float(), targets, objective)
+            z = forward_below(below, normalize(x).contiguous(memory_format=torch.channels_last))
+        act = objective_of(target, z.float(), targets, objective)
         grey = ((img - 0.5) ** 2).mean(dim=(1, 2, 3))
         if RELATIVE:
             ref = torch.maximum(ref, act.detach().abs())
@@ -235,7 +231,7 @@ def _optimise(model, target, part, steps, objective, seed, reporter, progress, o
         progress.send(offset + done)
     with torch.no_grad():
         img = spectrum_to_image(spectrum, scale, (h, w))
-        end = _objective(target, _forward(below, normalize(img)), targets, objective)
+        end = objective_of(target, forward_below(below, normalize(img)), targets, objective)
     _preview(reporter, target.name, part, img, done, final=True)
     relu = isinstance(target.act, torch.nn.ReLU)
     images = img[:, 0].cpu().numpy().astype(np.float32)
@@ -255,94 +251,3 @@ def _filter_map(layer, index, image, start, end, curve, relu) -> FilterMap:
 def _preview(reporter, layer, part, img, step, final=False):
     reporter.report(kind="preview", layer=layer, indices=list(part), step=int(step), final=final,
                     images=img[:, 0].detach().cpu().numpy().astype(np.float32))
-
-
-def _layers_below(model: FaceNet, target: NamedLayer) -> list[NamedLayer]:
-    out = []
-    for l in model.layers:
-        if l is target:
-            return out
-        out.append(l)
-    raise KeyError(target.name)
-
-
-def _forward(layers, x):
-    """The layers below the target, same maths as FaceNet but cheaper on the CPU.
-
-    relu(maxpool(conv)) equals maxpool(relu(conv)) (both monotone), and pooling first runs the
-    ReLU and its backward on a quarter of the pixels; dropout is the identity in eval mode.
-    """
-    i = 0
-    while i < len(layers):
-        l = layers[i]
-        nxt = layers[i + 1] if i + 1 < len(layers) else None
-        if (l.kind == "conv2d" and nxt is not None and nxt.kind == "max_pooling2d"
-                and isinstance(l.act, (torch.nn.ReLU, torch.nn.Identity))):
-            x = l.act(nxt.op(l.op(x)))
-            i += 2
-            continue
-        x = l(x)
-        i += 1
-    return x
-
-
-def _jitter(img: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-    """One random affine per sample (``r``: (n, 4) uniforms in [0, 1)), reflection padded."""
-    n, _, h, w = img.shape
-    tx, ty = (r[:, 0] * 2 - 1) * SHIFT * 2, (r[:, 1] * 2 - 1) * SHIFT * 2   # grid spans [-1, 1]
-    s = 1.0 / (SCALE_RANGE[0] + r[:, 2] * (SCALE_RANGE[1] - SCALE_RANGE[0]))
-    a = (r[:, 3] * 2 - 1) * math.radians(ROTATE_DEG)
-    cos, sin = torch.cos(a) * s, torch.sin(a) * s
-    # Rotation in pixel space, expressed in grid coordinates (width and height differ).
-    ys, xs = _grid_axes(h, w, img.device)
-    # affine_grid's batched matmul is slower than this broadcast (measured: 0.5 of 2 ms).
-    gx = cos[:, None, None] * xs - (sin * h / w)[:, None, None] * ys + tx[:, None, None]
-    gy = (sin * w / h)[:, None, None] * xs + cos[:, None, None] * ys + ty[:, None, None]
-    grid = torch.stack([gx, gy], -1)
-    return F.grid_sample(img, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
-
-
-def _grid_axes(h, w, device):
-    """Pixel centres in grid_sample's [-1, 1] coordinates (align_corners=False)."""
-    ys = ((torch.arange(h, device=device) + 0.5) / h * 2 - 1)[:, None]
-    xs = (torch.arange(w, device=device) + 0.5) / w * 2 - 1
-    return ys, xs
-
-
-def _objective(target: NamedLayer, z: torch.Tensor, targets: torch.Tensor, objective: str) -> torch.Tensor:
-    """Each sample's own unit of ``target``, computed from the target's input ``z``.
-
-    Only one channel per sample is wanted, so the full target op is never run: a conv
-    channel's mean over positions is its kernel dotted with the mean of each kernel tap's
-    window (an avg-pool of the padded input), and its centre unit is one patch dotted with
-    the kernel.
-    """
-    op = target.op
-    if target.kind == "dense":
-        lin = op[-1] if isinstance(op, torch.nn.Sequential) else op
-        z = z.flatten(1)
-        return (z * lin.weight[targets]).sum(1) + lin.bias[targets]
-    conv: torch.nn.Conv2d = op
-    if objective == "channel" and z.shape[1] == 1:
-        # On the input itself a channel's mean is linear in the image, so it only sees the
-        # image's brightness (every map comes out flat). Rectifying first (leaky, so a filter
-        # that starts switched off still gets a gradient) rewards the patterns it detects.
-        n = len(targets)
-        y = F.conv2d(z.reshape(1, n, *z.shape[2:]), conv.weight[targets], conv.bias[targets],
-                     stride=conv.stride, padding=conv.padding, dilation=conv.dilation, groups=n)
-        return F.leaky_relu(y[0], FIRST_LAYER_LEAK).mean(dim=(1, 2))
-    if conv.stride != (1, 1) or conv.dilation != (1, 1) or conv.groups != 1 or isinstance(conv.padding, str):
-        y = conv(z)     # unusual conv: take the plain route
-        sel = y[torch.arange(len(targets)), targets]
-        return sel.mean(dim=(1, 2)) if objective == "channel" else sel[:, sel.shape[1] // 2, sel.shape[2] // 2]
-    ph, pw = conv.padding
-    kh, kw = conv.kernel_size
-    if ph or pw:
-        z = F.pad(z, (pw, pw, ph, ph))
-    ho, wo = z.shape[2] - kh + 1, z.shape[3] - kw + 1
-    if objective == "channel":
-        taps = F.avg_pool2d(z, (ho, wo), stride=1)             # (n, cin, kh, kw)
-    else:
-        cy, cx = ho // 2, wo // 2
-        taps = z[:, :, cy:cy + kh, cx:cx + kw]
-    return (taps * conv.weight[targets]).sum(dim=(1, 2, 3)) + conv.bias[targets]

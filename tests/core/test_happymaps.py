@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from faceviz_gui.core import happymaps as hm
+from faceviz_gui.core import mapops
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.faceset import normalize
 from faceviz_gui.core.nets import build_model
@@ -24,7 +25,7 @@ def _reference(model, x, name, targets, objective):
     sel = y[torch.arange(len(targets)), targets]
     if objective == "channel" and name == model.layer_names[0]:
         # The first layer's channel mean would only see brightness: it is rectified first.
-        return torch.nn.functional.leaky_relu(sel, hm.FIRST_LAYER_LEAK).mean(dim=(1, 2))
+        return torch.nn.functional.leaky_relu(sel, mapops.FIRST_LAYER_LEAK).mean(dim=(1, 2))
     if objective == "channel":
         return sel.mean(dim=(1, 2))
     if objective == "neuron":
@@ -37,13 +38,13 @@ def test_objective_and_fast_forward_match_the_network(tiny_model):
     targets = torch.tensor([0, 1, 1, 0, 1])
     for name in hm.map_layers(tiny_model):
         target = tiny_model.layer(name)
-        below = hm._layers_below(tiny_model, target)
-        z = hm._forward(below, x)
+        below = mapops.layers_below(tiny_model, target)
+        z = mapops.forward_below(below, x)
         if below:
             torch.testing.assert_close(z, tiny_model.forward_to(x, below[-1].name, pre_activation=False))
         objectives = ("channel", "neuron") if target.kind == "conv2d" else ("unit",)
         for objective in objectives:
-            got = hm._objective(target, z, targets, objective)
+            got = mapops.objective_of(target, z, targets, objective)
             torch.testing.assert_close(got, _reference(tiny_model, x, name, targets, objective),
                                        atol=1e-5, rtol=1e-5)
 
