@@ -57,11 +57,15 @@ def load_maps(cache_dir: Path, weights_hash: str, layer: str, filters: Sequence[
         return hit
     # Full layer cached under its own filter list (0..n-1): slice it if it holds them all.
     for meta_path in sorted(folder.glob(f"{layer}-*.json")) if folder.is_dir() else []:
-        hit = _read(folder, meta_path.stem)
-        if hit is None or hit.weights_hash != weights_hash:
+        try:      # the JSON alone says whether the entry fits; only then read its arrays
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
             continue
-        s = {k: v for k, v in hit.settings.items() if k not in ("complete", "filters")}
-        if s != settings:
+        s = {k: v for k, v in meta.get("settings", {}).items() if k not in ("complete", "filters")}
+        if meta.get("weights_hash") != weights_hash or s != settings:
+            continue
+        hit = _read(folder, meta_path.stem)
+        if hit is None:
             continue
         by_index = {m.index: m for m in hit.maps}
         if all(f in by_index for f in filters):
