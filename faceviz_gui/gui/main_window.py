@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
         context.dataSourceChanged.connect(self._data_source_changed)
         context.dataLoaded.connect(self._data_loaded)
         context.deviceChanged.connect(lambda d: self.device_label.setText(f"Device: {d.upper()}"))
+        context.experimentSelected.connect(
+            lambda name: self.setWindowTitle(f"{name} — FaceViz" if name else "FaceViz"))
         self.browser.trainRequested.connect(self._train_requested)
         self.browser.resumeRequested.connect(self._resume_requested)
         # The training page is light (no torch at import): build it now so it is in the
@@ -170,7 +172,7 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         state = keys.byte_array(s, keys.WINDOW_STATE)
         if state is None or not self.restoreState(state):
-            self.resizeDocks([self.dock], [360], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.dock], [400], Qt.Orientation.Horizontal)
         keys.restore_splitters(s, self.splitters())
         page = keys.text(s, keys.LAST_PAGE, "training")
         if page in self.hosts:

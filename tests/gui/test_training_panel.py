@@ -27,7 +27,7 @@ def start(window, qtbot, epochs=4, batch=16):
 
 def test_train_watch_plots_grow_stop_and_resume(make_window, qtbot):
     w = make_window()
-    panel, _ = start(w, qtbot, epochs=40, batch=8)
+    panel, _ = start(w, qtbot, epochs=400, batch=8)
     assert w.actions_.stop.isEnabled() and not w.actions_.train.isEnabled()
     # The curves grow from the redraw timer, not per report.
     qtbot.waitUntil(lambda: panel.plots.point_count("batch_loss") >= 3, timeout=20000)
@@ -41,13 +41,13 @@ def test_train_watch_plots_grow_stop_and_resume(make_window, qtbot):
     run = Run(panel.run_path)
     assert run.state == "stopped" and checkpoint.load(run.path) is not None
     stopped_at = run.status["epoch"]
-    assert stopped_at < 40 and "Resume" in panel.state.text()
+    assert stopped_at < 400 and "Resume" in panel.state.text()
     assert panel.resume_btn.isEnabled() and w.actions_.resume.isEnabled()
     # The browser lists the stopped run under its experiment.
     assert w.browser._find("run", str(run.path)) is not None
 
     # Resume it to a shorter finish: lower the run's epoch count on disk first (4 more).
-    spec_text = (run.path / "spec.toml").read_text().replace("epochs = 40", f"epochs = {stopped_at + 2}")
+    spec_text = (run.path / "spec.toml").read_text().replace("epochs = 400", f"epochs = {stopped_at + 2}")
     (run.path / "spec.toml").write_text(spec_text)
     with qtbot.waitSignal(panel.jobDone, timeout=60000):
         panel.resume_btn.click()
@@ -63,15 +63,19 @@ def test_train_watch_plots_grow_stop_and_resume(make_window, qtbot):
 
 def test_pause_holds_in_memory_then_continues(make_window, qtbot):
     w = make_window()
-    panel, worker = start(w, qtbot, epochs=3, batch=8)
+    panel, worker = start(w, qtbot, epochs=400, batch=8)
     qtbot.waitUntil(lambda: panel.plots.point_count("batch_loss") >= 1, timeout=20000)
     panel.pause_btn.click()
     qtbot.waitUntil(lambda: panel.state.text().startswith("Paused, held in memory"), timeout=10000)
     assert panel.pause_btn.text() == "Continue" and worker.paused
     assert Run(panel.run_path).state == "running"  # held in memory, not stopped
-    with qtbot.waitSignal(panel.jobDone, timeout=60000):
-        panel.pause_btn.click()
-    assert Run(panel.run_path).state == "done"
+    held = panel.plots.point_count("batch_loss")
+    panel.pause_btn.click()
+    assert panel.pause_btn.text() == "Pause" and not worker.paused
+    qtbot.waitUntil(lambda: panel.plots.point_count("batch_loss") > held + 2, timeout=20000)
+    with qtbot.waitSignal(panel.jobDone, timeout=20000):
+        panel.stop_btn.click()
+    assert Run(panel.run_path).state == "stopped"
 
 
 def test_ui_never_stalls_during_training(make_window, qtbot):
@@ -88,7 +92,7 @@ def test_ui_never_stalls_during_training(make_window, qtbot):
 
     def tick():
         gaps.append(clock.restart())
-    panel, _ = start(w, qtbot, epochs=40, batch=8)
+    panel, _ = start(w, qtbot, epochs=400, batch=8)
     qtbot.waitUntil(lambda: panel.plots.point_count("batch_loss") >= 1, timeout=20000)
     clock.start()
     ticker.timeout.connect(tick)
@@ -96,7 +100,7 @@ def test_ui_never_stalls_during_training(make_window, qtbot):
     t0 = time.monotonic()
     qtbot.waitUntil(lambda: time.monotonic() - t0 > 3.0 or not panel.is_running(), timeout=20000)
     ticker.stop()
-    training_ran = panel.is_running()
+    training_ran = panel.is_running()  # 400 epochs: still going, unless it failed
     with qtbot.waitSignal(panel.jobDone, timeout=20000):
         panel.stop_training()
     assert training_ran and len(gaps) > 100
@@ -108,7 +112,7 @@ def test_ui_never_stalls_during_training(make_window, qtbot):
 
 def test_closing_while_training_leaves_a_loadable_checkpoint(make_window, qtbot):
     w = make_window()
-    panel, _ = start(w, qtbot, epochs=40, batch=8)
+    panel, _ = start(w, qtbot, epochs=400, batch=8)
     qtbot.waitUntil(lambda: panel.plots.point_count("batch_loss") >= 2, timeout=20000)
     path = panel.run_path
     w.close()

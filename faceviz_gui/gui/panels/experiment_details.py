@@ -10,6 +10,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHeaderView, QLab
 from ...core.specs import ExperimentSpec, is_builtin
 
 _arch_cache: dict[tuple[str, float], list] = {}
+# Short type names: four columns must fit a narrow dock.
+SHORT_KIND = {"conv2d": "conv", "max_pooling2d": "max pool", "flatten": "flatten",
+              "dense": "dense", "dropout": "dropout"}
 
 
 def architecture(spec: ExperimentSpec) -> list:
@@ -49,6 +52,7 @@ class ExperimentDetails(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Layer", "Type", "Output", "Params"])
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
@@ -56,8 +60,8 @@ class ExperimentDetails(QWidget):
                               "(channels×height×width or units) and parameter count")
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.title)
         layout.addWidget(self.description)
@@ -95,10 +99,14 @@ class ExperimentDetails(QWidget):
             return
         self.table.setRowCount(len(info))
         for i, layer in enumerate(info):
-            kind = layer.kind + (f" · {layer.activation}" if layer.activation else "")
+            kind = SHORT_KIND.get(layer.kind, layer.kind) + (f" {layer.activation}"
+                                                             if layer.activation else "")
             cells = [layer.name, kind, "×".join(map(str, layer.output_shape)), f"{layer.params:,}"]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(f"{layer.name}: {layer.kind}"
+                                + (f", {layer.activation}" if layer.activation else "")
+                                + f", output {cells[2]}, {layer.params:,} parameters")
                 if j == 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)

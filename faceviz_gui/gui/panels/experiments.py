@@ -89,7 +89,7 @@ class ExperimentBrowser(QWidget):
         self.refresh()
 
     def sizeHint(self) -> QSize:
-        return QSize(360, 700)
+        return QSize(400, 700)
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -51,6 +51,7 @@ class PerPersonTable(QTableWidget):
         super().__init__(0, 3, parent)
         self.setHorizontalHeaderLabels(["Person", "Accuracy", "Images"])
         self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setSortingEnabled(True)

@@ -128,7 +128,7 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self.progress.setToolTip("Progress over all epochs")
-        self.state = QLabel("Idle")
+        self.state = QLabel("No run yet: press Train to start one")
         # A fixed size: the text changes 10 times a second, and a label whose size may change
         # asks for a relayout (and a repaint of the whole page) each time.
         self.state.setFixedSize(600, self.state.fontMetrics().height() + 6)
@@ -244,7 +244,10 @@ class TrainingPanel(QWidget):
 
     def start_training(self, name: str) -> JobWorker | None:
         """A new run of experiment ``name`` with the override fields applied."""
-        if self.is_running() or not self.context.core_ready:
+        if not self.context.core_ready:
+            self.context.show_status("Still loading torch: try again in a moment", 4000)
+            return None
+        if self.is_running():
             return None
         if self.spec is None or self.spec.name != name:
             self._experiment_selected(name)
