@@ -45,3 +45,27 @@ class AboutDialog(QDialog):
         for w in (title, blurb, table, buttons):
             layout.addWidget(w)
         self.setMinimumWidth(420)
+
+
+class ShortcutsDialog(QDialog):
+    """Help > Keyboard shortcuts: every window action that has one, read from the actions
+    themselves so the list cannot go stale."""
+
+    def __init__(self, actions, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        layout = QVBoxLayout(self)
+        rows = []
+        for act in actions:
+            keys = ", ".join(s.toString(s.SequenceFormat.NativeText) for s in act.shortcuts())
+            if keys:
+                rows.append(f"<tr><td style='padding-right:18px'><b>{keys}</b></td>"
+                            f"<td>{act.text().replace('&', '')}</td></tr>")
+        extra = ("<tr><td colspan=2 style='padding-top:8px;color:#5b6472'>Gallery: arrow keys "
+                 "move between filters, Page Up / Page Down change layer, + and - zoom</td></tr>")
+        self.table = QLabel(f"<table>{''.join(rows)}{extra}</table>")
+        self.table.setTextFormat(Qt.TextFormat.RichText)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)

@@ -73,6 +73,8 @@ class WindowActions:
                                     "Default text size")
         self.about = self._act("&About FaceViz", self.show_about, QKeySequence.StandardKey.HelpContents,
                                "Versions of FaceViz, Qt, torch, numpy and Python (F1)")
+        self.shortcuts = self._act("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/",
+                                   "Every keyboard shortcut of the window")
         self._menus()
         self._toolbar()
         self.ctx.trainingChanged.connect(self.update_enabled)
@@ -115,7 +117,7 @@ class WindowActions:
         m.addSeparator()
         m.addActions([self.zoom_in, self.zoom_out, self.zoom_reset])
         m = bar.addMenu("&Help")
-        m.addAction(self.about)
+        m.addActions([self.shortcuts, self.about])
         for menu in bar.findChildren(type(m)):
             menu.setToolTipsVisible(True)
 
@@ -181,6 +183,10 @@ class WindowActions:
             return
         dialog = ExportDialog(self.ctx, self.w)
         dialog.open()
+
+    def show_shortcuts(self) -> None:
+        from .about import ShortcutsDialog
+        ShortcutsDialog(self.w.actions(), self.w).exec()
 
     def show_about(self) -> None:
         from .about import AboutDialog

@@ -118,3 +118,19 @@ def test_import_cmu_data_from_the_file_menu(make_window, qtbot, tmp_path):
     assert len(list(cmu_copy_dir().rglob("*.pgm"))) == 192
     qtbot.waitUntil(lambda: "cmu_faces" in w.data_label.text() and "images" in w.data_label.text(),
                     timeout=30000)
+
+
+def test_export_and_shortcut_dialogs_open_from_the_window(make_window, qtbot):
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    from faceviz_gui.gui.about import ShortcutsDialog
+    w = make_window()
+    w.actions_.export.trigger()  # Ctrl+E: the analysis engineer's ExportDialog, non-modal
+    dialogs = [d for d in w.findChildren(QDialog) if d.isVisible()]
+    assert [type(d).__name__ for d in dialogs] == ["ExportDialog"]
+    dialogs[0].close()
+    seen = ShortcutsDialog(w.actions(), w)
+    qtbot.addWidget(seen)
+    text = seen.table.text()
+    for keys in ("Ctrl+T", "Ctrl+E", "Ctrl+1", "Ctrl+4", "Esc", "F1"):
+        assert f"<b>{keys}" in text or f", {keys}" in text, keys
