@@ -2,14 +2,12 @@
 deleting a run and making a new experiment."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
-from faceviz_gui.core.runs import Run, list_runs
+from faceviz_gui.core.runs import list_runs
 from faceviz_gui.core.specs import user_models_dir
-from faceviz_gui.gui.panels.experiments import KIND, KEY
+from faceviz_gui.gui.panels.experiments import KEY
 
 BLOG = ["experiment0", "ex1-1", "ex1-2", "ex1-3", "ex1-4", "ex1-5", "ex1-6"]
 

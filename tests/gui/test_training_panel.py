@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
 from faceviz_gui.core import checkpoint

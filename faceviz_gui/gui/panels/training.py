@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QStyle,
                                QVBoxLayout, QWidget)
 
@@ -19,8 +19,8 @@ from ...core.specs import find_spec
 from .. import settings as keys
 from ..context import AppContext, describe_source
 from ..workers import JobWorker
-from .confusion import ConfusionMatrixView
-from .run_details import PerPersonTable, percent
+from .run_details import percent
+from .training_results import TrainingResults
 from .training_jobs import resume_job, train_job
 from .training_plots import TrainingPlots
 
@@ -58,7 +58,10 @@ class TrainingPanel(QWidget):
         layout.addLayout(self._controls())
         layout.addLayout(self._progress_row())
         self.plots = TrainingPlots()
-        self.results = self._results_box()
+        self.results = TrainingResults()
+        # Short names for what tests and other code read.
+        self.test_acc, self.people, self.confusion = (self.results.test_acc, self.results.people,
+                                                      self.results.confusion)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("trainingSplitter")
         self.splitter.addWidget(self.plots)
@@ -136,25 +139,6 @@ class TrainingPanel(QWidget):
         row.addWidget(self.state)
         return row
 
-    def _results_box(self) -> QGroupBox:
-        box = QGroupBox("Test results")
-        row = QHBoxLayout(box)
-        left = QVBoxLayout()
-        self.test_acc = QLabel("–")
-        self.test_acc.setProperty("role", "metric")
-        self.test_acc.setToolTip("Accuracy on the run's held-out test split")
-        self.test_note = QLabel("")
-        self.test_note.setProperty("role", "subtitle")
-        self.test_note.setWordWrap(True)
-        self.people = PerPersonTable()
-        left.addWidget(self.test_acc)
-        left.addWidget(self.test_note)
-        left.addWidget(self.people, 1)
-        self.confusion = ConfusionMatrixView()
-        row.addLayout(left, 2)
-        row.addWidget(self.confusion, 3)
-        return box
-
     # -- selection ----------------------------------------------------------------------------
     def _experiment_selected(self, name: str) -> None:
         if self.is_running() or not name:
@@ -222,13 +206,7 @@ class TrainingPanel(QWidget):
         self.plots.set_overlays([(r.id, r.metrics()) for r in others])
 
     def _show_results(self, ev: dict | None) -> None:
-        ev = ev or {}
-        acc = ev.get("accuracy")
-        self.test_acc.setText(percent(acc) if acc is not None else "–")
-        self.test_note.setText(f"{ev.get('n', 0)} test images, {len(ev.get('per_person') or {})} "
-                               "people" if acc is not None else "Results appear when a run finishes.")
-        self.people.set_data(ev.get("per_person"))
-        self.confusion.set_data(ev.get("confusion"), ev.get("classes"))
+        self.results.show_evaluation(ev)
 
     # -- jobs -----------------------------------------------------------------------------------
     def is_running(self) -> bool:
