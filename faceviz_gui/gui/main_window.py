@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
 
 from . import settings as keys
 from .context import AppContext, describe_source
+from .live_drops import FileDropFilter
 from .pages import PAGES, PageHost
 from .panels.experiments import ExperimentBrowser
 from .startup import Startup
@@ -28,6 +29,9 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._warm_up = warm_up
         self._base_font_pt = QApplication.font().pointSizeF()
+        self._pending_open: list[str] = []  # dropped before the live page could be built
+        self.file_drops = FileDropFilter(self.open_paths, self)
+        self.setAcceptDrops(True)
 
         self.browser = ExperimentBrowser(context)
         self.dock = QDockWidget("Experiments", self)
@@ -37,6 +41,8 @@ class MainWindow(QMainWindow):
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable
                               | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        # a floating browser is a window of its own: drops on it count as drops on this one
+        self.dock.topLevelChanged.connect(self._dock_floated)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("Pages")
@@ -47,6 +53,7 @@ class MainWindow(QMainWindow):
             self.hosts[page.key] = host
             index = self.tabs.addTab(host, page.title)
             self.tabs.setTabToolTip(index, page.tip)
+            host.panelBuilt.connect(self._page_built)
         self.tabs.currentChanged.connect(self._page_shown)
         self.setCentralWidget(self.tabs)
 
@@ -91,6 +98,47 @@ class MainWindow(QMainWindow):
         host = self.tabs.currentWidget()
         if host is not None and host.can_build():
             host.build()
+
+    # -- files in: File > Open… and drops anywhere on the window -----------------------------
+    def open_paths(self, paths) -> None:
+        """Photos, a video or a folder, opened on the Live test page (shown). If the page
+        cannot be built yet (torch still loading), they open as soon as it is."""
+        paths = [str(p) for p in paths if str(p)]
+        if not paths:
+            return
+        panel = self.page("live")
+        if panel is not None:
+            panel.open_paths(paths)
+        elif self.hosts["live"].error:
+            self.show_error("The Live test page is not available", self.hosts["live"].error)
+            return
+        else:
+            self._pending_open = paths
+            self.statusBar().showMessage("Opening as soon as the Live test page is ready…", 0)
+        self.show_page("live")
+
+    def _page_built(self, key: str) -> None:
+        if key == "live" and self._pending_open:
+            paths, self._pending_open = self._pending_open, []
+            self.statusBar().clearMessage()
+            self.open_paths(paths)
+
+    def _dock_floated(self, floating: bool) -> None:
+        if floating:  # its QWindow appears when it is shown, just after this signal
+            QTimer.singleShot(0, lambda: self.file_drops.watch(self.dock))
+
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        self.file_drops.watch(self)  # the QWindow exists from the first show
+
+    def dragEnterEvent(self, e) -> None:  # the filter takes real drags; this serves events
+        self.file_drops.eventFilter(self, e)  # sent straight to the widget
+
+    def dragMoveEvent(self, e) -> None:
+        self.file_drops.eventFilter(self, e)
+
+    def dropEvent(self, e) -> None:
+        self.file_drops.eventFilter(self, e)
 
     def _core_ready(self) -> None:
         # Build the remaining pages one per event-loop turn, the visible one first.

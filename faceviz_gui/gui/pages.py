@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from .context import AppContext
@@ -43,6 +43,7 @@ class PageHost(QWidget):
     The panel sits in a frameless scroll area: a page wider than the window scrolls instead
     of forcing the whole window (and every other page) wider than the screen.
     """
+    panelBuilt = Signal(str)  # the page's key, once its panel (or its error message) is in
 
     def __init__(self, page: PageDef, context: AppContext, parent=None):
         super().__init__(parent)
@@ -72,18 +73,21 @@ class PageHost(QWidget):
         except (ImportError, AttributeError):
             self.error = "coming"
             self._set_placeholder(f"{self.page.title}\n\nComing: this view is still being built.")
+            self.panelBuilt.emit(self.page.key)
             return None
         try:
             self.panel = cls(self.context, self)
         except Exception as exc:  # someone else's panel failing must not take the app down
             self.error = f"{type(exc).__name__}: {exc}"
             self._set_placeholder(f"{self.page.title} could not open\n\n{self.error}")
+            self.panelBuilt.emit(self.page.key)
             return None
         self._layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
         scroll = _PageScroll()
         scroll.setWidget(self.panel)
         self._layout.addWidget(scroll)
+        self.panelBuilt.emit(self.page.key)
         return self.panel
 
     def _set_placeholder(self, text: str) -> None:

@@ -20,6 +20,10 @@ class WindowActions:
         icon = lambda sp: style.standardIcon(sp)  # noqa: E731
         SP = QStyle.StandardPixmap
 
+        self.open_media = self._act("&Open…", self.open_files, QKeySequence.StandardKey.Open,
+                                    "Test the run on photos, a video file or a labelled folder "
+                                    "(Live test page; you can also drop them on the window)",
+                                    icon(SP.SP_DialogOpenButton))
         self.data_source = self._act("&Data source…", self.choose_data_source, "Ctrl+D",
                                      "Choose the data set: synthetic faces, your CMU copy, or a folder",
                                      icon(SP.SP_DriveHDIcon))
@@ -97,6 +101,8 @@ class WindowActions:
     def _menus(self) -> None:
         bar = self.w.menuBar()
         m = bar.addMenu("&File")
+        m.addAction(self.open_media)
+        m.addSeparator()
         m.addActions([self.data_source, self.import_cmu, self.fetch_cmu])
         m.addSeparator()
         m.addActions([self.export, self.open_folder])
@@ -163,6 +169,16 @@ class WindowActions:
         panel = self.w.training_panel
         if panel is not None and panel.is_running():
             panel.stop_training()
+
+    def open_files(self) -> None:
+        paths = self.choose_media_paths()
+        if paths:
+            self.w.open_paths(paths)
+
+    def choose_media_paths(self) -> list[str]:
+        """Ask for photos, a video or a folder (tests put their paths in here instead)."""
+        from .live_drops import OpenMediaDialog
+        return OpenMediaDialog.ask(self.w)
 
     def open_run_folder(self) -> None:
         path = self.ctx.current_run

@@ -24,6 +24,7 @@ from ...core.paths import user_home
 from ...core.runs import Run, list_runs
 from ...core.specs import SCALE_SIZES
 from ..live_controls import ActionBox, AttentionBar, SourceBar
+from ..live_drops import local_paths
 from ..live_photos import PhotoResults
 from ..live_views import ProbabilityBars, VideoView
 from ..live_worker import LiveWorker
@@ -336,13 +337,17 @@ class LivePanel(QWidget):
         return path
 
     # -- drag and drop, visibility, shutdown ---------------------------------------------------
-    def dragEnterEvent(self, e) -> None:
-        if e.mimeData().hasUrls() and any(u.isLocalFile() for u in e.mimeData().urls()):
-            e.acceptProposedAction()
+    def dragEnterEvent(self, e) -> None:  # the page alone; in the window, its filter
+        if local_paths(e.mimeData()):     # (live_drops.py) takes drops first
+            e.setDropAction(Qt.DropAction.CopyAction)  # never Move: the source would go
+            e.accept()
 
     def dropEvent(self, e) -> None:
-        self.open_paths([u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()])
-        e.acceptProposedAction()
+        paths = local_paths(e.mimeData())
+        if paths:
+            e.setDropAction(Qt.DropAction.CopyAction)
+            e.accept()
+            self.open_paths(paths)
 
     def hideEvent(self, e) -> None:
         self.stop_sources()  # leaving the page lets go of the camera
