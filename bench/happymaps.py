@@ -16,14 +16,18 @@ the filters that every variant rendered.
 
     python bench/happymaps.py [--quick] [--threads N] [--steps N] [--lucent-path DIR]
 
-torch-lucent is never installed into the project: give --lucent-path a folder made with
-`pip install --no-deps --target DIR torch-lucent kornia decorator`. It imports torchvision
+torch-lucent is never installed into the project's environment: with no --lucent-path the
+benchmark puts it in its own folder (~/.cache/faceviz-bench/lucent) with
+`pip install --no-deps --target DIR torch-lucent==0.1.8 kornia==0.4.1 decorator` (kornia 0.9
+does not work with lucent; --no-deps keeps pip from replacing torch). It imports torchvision
 only for ImageNet's Normalize, which we do not use: a stand-in module provides that one name.
 Last line: key=value pairs.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,7 +96,29 @@ def run_variant(model, per_layer: dict[str, list[int]], steps: int, chunk, devic
 LUCENT = {"error": "not tried"}
 
 
-def load_lucent(path: str | None) -> None:
+LUCENT_PINS = ("torch-lucent==0.1.8", "kornia==0.4.1", "decorator")
+
+
+def provision_lucent() -> str | None:
+    """A private folder holding lucent (installed once); None, with the reason kept, if pip fails."""
+    target = os.path.join(os.path.expanduser("~/.cache/faceviz-bench"), "lucent")
+    if os.path.isdir(os.path.join(target, "lucent")):
+        return target
+    print(f"installing torch-lucent into {target} (once, outside the project) ...", flush=True)
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                           "--target", target, *LUCENT_PINS], capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
+        LUCENT["error"] = f"could not install {' '.join(LUCENT_PINS)}: {last}"
+        return None
+    return target
+
+
+def load_lucent(path: str | None, provision: bool = True) -> None:
+    if path is None and provision:
+        path = provision_lucent()
+        if path is None:
+            return
     if path:
         sys.path.insert(0, path)
     if "torchvision" not in sys.modules:
@@ -145,7 +171,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: on a shared 2-core machine 2 threads stall)")
     ap.add_argument("--no-train", action="store_true", help="random weights everywhere")
-    ap.add_argument("--lucent-path", help="folder holding lucent, kornia and decorator")
+    ap.add_argument("--lucent-path", help="folder holding lucent, kornia and decorator "
+                    "(default: installed once into ~/.cache/faceviz-bench/lucent)")
     ap.add_argument("--sizes", default="4,2,1", help="scales to run (4=32x30, 2=64x60, 1=128x120)")
     ap.add_argument("--device-only", action="store_true", help="only the GPU gallery times")
     ap.add_argument("--variants", default="batched,loop,lucent",
@@ -154,7 +181,7 @@ def main() -> None:
     steps = 32 if args.quick else args.steps
     torch.set_num_threads(args.threads)
     scales = [int(s) for s in args.sizes.split(",")]
-    load_lucent(args.lucent_path)
+    load_lucent(args.lucent_path, provision="lucent" in args.variants)
     cuda = torch.cuda.is_available()
     print(f"torch {torch.__version__}, {args.threads} thread(s), steps {steps}, "
           f"bf16 below target: {hm._cpu_bf16() and hm.BF16_ON_CPU}, cuda: {cuda}")
