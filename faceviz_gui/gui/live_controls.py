@@ -92,6 +92,9 @@ class AttentionBar(QWidget):
         for key, name in METHOD_NAMES.items():
             self.method.addItem(name, key)
         self.method.setCurrentIndex(self.method.findData("gradcam"))
+        self.method.setMinimumContentsLength(9)  # the side column stays narrow on a laptop
+        self.method.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.method.setToolTip("Attention method: which pixels drove the prediction. Grad-CAM "
                                "is fast enough for every frame; the others are slower.")
         self.opacity = QSlider(Qt.Orientation.Horizontal)

@@ -6,6 +6,8 @@ table exports to CSV with the same columns `faceviz eval --crop-faces` reports.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPixmap
@@ -17,7 +19,9 @@ from ..core.attention import overlay
 from .panels.confusion import ConfusionMatrixView
 from .video_source import rgb_to_qimage
 
-COLUMNS = ("Photo", "Face crop", "Attention", "Person", "True", "Predicted", "Confidence", "Face")
+COLUMNS = ("Photo", "Face crop", "Attention", "Person", "True", "Predicted", "Confidence", "Face",
+           "File")
+STRETCH = COLUMNS.index("File")  # the one column with more to show when there is room
 THUMB = 96
 WRONG = QColor(209, 73, 91, 45)
 
@@ -41,13 +45,17 @@ class PhotoResults(QWidget):
                               "photos here, or use Open photos.")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setMinimumWidth(200)
         self.people = QTableWidget(0, 3)
         self.people.setHorizontalHeaderLabels(["Person", "Photos", "Accuracy"])
         self.people.verticalHeader().hide()
-        self.people.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        ph = self.people.horizontalHeader()
+        ph.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        ph.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.people.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.confusion = ConfusionMatrixView()
+        self.confusion = ConfusionMatrixView(fit_labels=True)
         self.confusion.setToolTip("Confusion matrix of these photos: rows true, columns predicted")
+        self.skipped_label = QLabel("Skipped files")
         self.skipped = QListWidget()
         self.skipped.setToolTip("Files that could not be used, and why")
         self.export_button = QPushButton("Export CSV…")
@@ -61,34 +69,40 @@ class PhotoResults(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # file names keep their end
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(STRETCH, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(48)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.rowActivated.emit(r))
 
+        # summary, per person and skipped files in one column; the matrix beside it gets the
+        # rest, so its class names are never cut (the skipped list shows only when needed)
         left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.summary)
-        left.addWidget(self.people, 1)
+        left.addWidget(self.people, 2)
+        left.addWidget(self.skipped_label)
+        left.addWidget(self.skipped, 1)
         row = QHBoxLayout()
         row.addWidget(self.export_button)
         row.addStretch(1)
         left.addLayout(row)
+        self.skipped_label.hide()
+        self.skipped.hide()
         head = QWidget()
         hl = QHBoxLayout(head)
         hl.setContentsMargins(0, 0, 0, 0)
         lw = QWidget()
         lw.setLayout(left)
-        hl.addWidget(lw, 3)
+        hl.addWidget(lw, 2)
         hl.addWidget(self.confusion, 3)
-        sk = QVBoxLayout()
-        sk.addWidget(QLabel("Skipped files"))
-        sk.addWidget(self.skipped, 1)
-        skw = QWidget()
-        skw.setLayout(sk)
-        hl.addWidget(skw, 2)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(head)
         split.addWidget(self.table)
         split.setStretchFactor(1, 3)
-        split.setSizes([230, 500])
+        split.setSizes([240, 560])  # the table gets the height the window adds
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
@@ -105,14 +119,15 @@ class PhotoResults(QWidget):
                  "<b>No labelled photos</b>: predictions only (photos in folders named left, "
                  "right, straight or up are scored)")
         words = [score,
-                 f"run <i>{ev.run_id}</i>, task <i>{ev.task}</i>",
-                 f"faces found in {ev.n_faces_found} of {len(ev.rows)}"
-                 if ev.crop_faces else "centre crops (face finding off)"]
+                 f"task <i>{ev.task}</i> · " + (f"faces found in {ev.n_faces_found} of "
+                                                f"{len(ev.rows)}" if ev.crop_faces
+                                                else "centre crops (face finding off)")]
         if ev.skipped:
             words.append(f"{len(ev.skipped)} file(s) skipped")
         if ev.stopped:
             words.append("stopped early")
         self.summary.setText("<br>".join(words))
+        self.summary.setToolTip(f"run {ev.run_id}")
         people = s.get("per_person", {})
         self.people.setRowCount(len(people))
         for i, (person, v) in enumerate(sorted(people.items())):
@@ -120,6 +135,9 @@ class PhotoResults(QWidget):
                 self.people.setItem(i, j, QTableWidgetItem(text))
         self.confusion.set_data(s.get("confusion"), ev.classes)
         self.skipped.clear()
+        self.skipped_label.setText(f"Skipped files ({len(ev.skipped)})")
+        self.skipped_label.setVisible(bool(ev.skipped))
+        self.skipped.setVisible(bool(ev.skipped))
         for sk in ev.skipped:
             self.skipped.addItem(f"{sk.path.rsplit('/', 1)[-1]}: {sk.reason}")
             self.skipped.item(self.skipped.count() - 1).setToolTip(f"{sk.path}\n{sk.reason}")
@@ -134,12 +152,14 @@ class PhotoResults(QWidget):
     def _fill_table(self) -> None:
         rows = self.evaluation.rows
         self.table.setRowCount(len(rows))
+        base = self._path_base()
         for i, r in enumerate(rows):
             att = overlay(r.crop, r.heatmap, self.opacity) if r.heatmap is not None else r.crop
             thumb = r.thumbnail if r.thumbnail is not None else r.crop
             cells = [("", thumb), ("", r.crop), ("", att), (r.person, None), (r.true, None),
                      (r.predicted, None), (f"{r.confidence:.2f}", None),
-                     ("found" if r.face_box is not None else "centre crop", None)]
+                     ("found" if r.face_box is not None else "centre crop", None),
+                     (os.path.relpath(r.path, base) if base else r.path, None)]
             for j, (text, img) in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if img is not None:
@@ -148,7 +168,18 @@ class PhotoResults(QWidget):
                 if not r.correct:
                     item.setBackground(QBrush(WRONG))
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
+
+    def _path_base(self) -> str:
+        """The folder paths are shown from: the opened folder, else the photos' common one."""
+        ev = self.evaluation
+        paths = [r.path for r in ev.rows]
+        if ev.root and os.path.isdir(ev.root):
+            return ev.root
+        try:
+            return os.path.dirname(os.path.commonpath(paths)) if len(paths) == 1 else \
+                os.path.commonpath(paths)
+        except ValueError:  # none, or on different drives
+            return ""
 
     def _export_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV", "photo-eval.csv",

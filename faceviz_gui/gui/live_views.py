@@ -1,9 +1,10 @@
-"""Painted views of the live page: the frame with the face box, and the class bars."""
+"""Painted views of the live page: the frame with the face box, the class bars, and short
+status lines that elide instead of wrapping."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CANVAS = QColor("#1d1f23")
@@ -27,7 +28,7 @@ class VideoView(QWidget):
         self.mirror = False        # show mirrored (the network still sees the true frame)
         self.message = "No video yet.\nStart a camera, open a video, or drop photos here."
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(240, 180)  # the page must fit beside the browser on a laptop
 
     def sizeHint(self) -> QSize:
         return QSize(640, 480)
@@ -91,7 +92,9 @@ class VideoView(QWidget):
             band = QRectF(r.left(), r.top(), r.width(), h)
             p.fillRect(band, QColor(0, 0, 0, 150))
             p.setPen(QColor("#f4f4f4"))
-            p.drawText(band.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter, self.caption)
+            text = band.adjusted(8, 0, -8, 0)
+            p.drawText(text, Qt.AlignmentFlag.AlignVCenter, p.fontMetrics().elidedText(
+                self.caption, Qt.TextElideMode.ElideRight, int(text.width())))
 
 
 class ProbabilityBars(QWidget):
@@ -103,11 +106,25 @@ class ProbabilityBars(QWidget):
         self.values = np.zeros(0, np.float32)
         self.kind = "softmax"
         self.predicted = -1
-        self.setMinimumSize(220, 90)
+        self.setMinimumHeight(90)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
+    def _label_width(self) -> int:
+        """Room for the longest class name in bold (the predicted one is drawn bold)."""
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm = QFontMetricsF(bold)
+        return int(max((fm.horizontalAdvance(c) for c in self.classes), default=40)) + 12
+
+    def _value_width(self) -> int:
+        return int(QFontMetricsF(self.font()).horizontalAdvance("-0.00")) + 10
+
     def sizeHint(self) -> QSize:
-        return QSize(280, 28 * max(2, len(self.classes)) + 8)
+        return QSize(self._label_width() + self._value_width() + 160,
+                     28 * max(2, len(self.classes)) + 8)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._label_width() + self._value_width() + 60, 90)
 
     def set_values(self, classes, values, kind: str = "softmax", predicted: int | None = None) -> None:
         self.classes, self.values, self.kind = list(classes), np.asarray(values, np.float32), kind
@@ -126,9 +143,7 @@ class ProbabilityBars(QWidget):
             p.setPen(MUTED)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No prediction yet")
             return
-        fm = p.fontMetrics()
-        label_w = max(fm.horizontalAdvance(c) for c in self.classes) + 10
-        value_w = fm.horizontalAdvance("-0.00") + 10
+        label_w, value_w = self._label_width(), self._value_width()
         row = min(30.0, (self.height() - 4) / n)
         if self.kind == "softmax":
             lo, hi = 0.0, 1.0
@@ -150,3 +165,45 @@ class ProbabilityBars(QWidget):
             colour = QColor("#3ddc84") if i == self.predicted else QColor("#5aa9ff")
             p.fillRect(QRectF(min(zero, end), y + row * 0.2, abs(end - zero), row * 0.6), colour)
             p.drawText(QRectF(x1 + 4, y, value_w, row), Qt.AlignmentFlag.AlignVCenter, f"{v:.2f}")
+
+
+class StatusLines(QWidget):
+    """A fixed number of short lines, each elided on the right when the column is narrow (no
+    wrapping, so the layout never jumps as numbers change); the full text and any detail are
+    in the tooltip."""
+
+    def __init__(self, lines: int = 2, parent=None):
+        super().__init__(parent)
+        self.lines = lines
+        self._text: list[str] = []
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str, detail: str = "") -> None:
+        self._text = text.split("\n")[: self.lines]
+        self.setToolTip("\n".join(self._text) + (f"\n{detail}" if detail else ""))
+        self.updateGeometry()
+        self.update()
+
+    def text(self) -> str:
+        return "\n".join(self._text)
+
+    def _height(self) -> int:
+        return self.fontMetrics().lineSpacing() * self.lines + 4
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        return QSize(max((fm.horizontalAdvance(t) for t in self._text), default=80) + 4,
+                     self._height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, self._height())
+
+    def paintEvent(self, _e) -> None:
+        p = QPainter(self)
+        fm = p.fontMetrics()
+        ls = fm.lineSpacing()
+        p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        for i, line in enumerate(self._text):
+            p.drawText(QRect(0, 2 + i * ls, self.width(), ls),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       fm.elidedText(line, Qt.TextElideMode.ElideRight, self.width()))

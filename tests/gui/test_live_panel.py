@@ -63,6 +63,8 @@ def test_frames_through_the_video_sink_give_box_crop_overlay_and_bars(panel, qtb
     assert panel.crop_view.image() is not None and not panel.crop_view.image().isNull()
     assert panel.bars.classes == ["not_left", "left"]
     assert "latency" in panel.stats.text() and "no face" in panel.stats.text()
+    # two short lines that elide, never wrap; the split of the latency is in the tooltip
+    assert panel.stats.text().count("\n") == 1 and "detect" in panel.stats.toolTip()
     assert panel.worker.slot.received == 5
     assert panel.worker.dropped + panel.worker.processed <= 5
 
@@ -139,6 +141,15 @@ def test_a_dropped_folder_fills_the_table_and_exports_csv(panel, qtbot, tmp_path
     assert "bad.jpg" in panel.photos.skipped.item(0).text()
     assert "Accuracy" in panel.photos.summary.text()
     assert panel.photos.confusion.matrix and sum(map(sum, panel.photos.confusion.matrix)) == 4
+    # the file column takes the spare width; the matrix heads have room to be whole
+    table, header = panel.photos.table, panel.photos.table.horizontalHeader()
+    face, file = COLUMNS.index("Face"), COLUMNS.index("File")
+    assert header.sectionSize(file) > header.sectionSize(face)
+    assert sorted(table.item(i, file).text() for i in range(4)) == [
+        "bob/left/0.png", "bob/left/1.png", "bob/straight/0.png", "bob/straight/1.png"]
+    conf = panel.photos.confusion
+    widest = max(conf.fontMetrics().horizontalAdvance(c) for c in conf.classes)
+    assert conf.minimumSizeHint().width() >= 2 * widest
     out = panel.photos.export_csv(str(tmp_path / "t.csv"))
     assert len(out.read_text().splitlines()) == 1 + 4 + 1
     assert rng is not None and ev.rows[0].heatmap is not None
@@ -216,3 +227,19 @@ def test_several_loose_photos_go_to_the_table_unscored(panel, qtbot, tmp_path):
     assert [r.true for r in panel.photos.evaluation.rows] == ["", ""]
     assert panel.photos.table.item(0, COLUMNS.index("True")).text() == ""
     assert "No labelled photos" in panel.photos.summary.text()
+
+
+def test_class_names_are_whole_and_the_page_fits_beside_the_browser(panel, qtbot):
+    """The predicted class is drawn bold: its name must fit the label column (it used to
+    lose its first letter), and the page must fit what a 1000-pixel window leaves beside
+    the 400-pixel experiment browser."""
+    bars = panel.bars
+    bars.resize(260, 80)
+    for predicted in (0, 1):
+        bars.set_values(["not_left", "left"], [0.9, 0.1] if predicted == 0 else [0.1, 0.9],
+                        predicted=predicted)
+        img = bars.grab().toImage()
+        ink = [x for x in range(img.width()) for y in range(0, img.height(), 2)
+               if img.pixelColor(x, y).lightness() < 120]
+        assert ink and min(ink) >= 2, "a class name is cut at the left edge"
+    assert panel.minimumSizeHint().width() <= 590

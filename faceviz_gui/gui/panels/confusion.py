@@ -6,7 +6,7 @@ class with every image wrong is as dark as a big one.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
@@ -18,22 +18,44 @@ def _shade(frac: float, diagonal: bool) -> QColor:
 
 
 class ConfusionMatrixView(QWidget):
-    def __init__(self, parent=None):
+    """``fit_labels``: ask the layout for cells as wide as the longest class name (where the
+    view has room to claim); otherwise narrow cells draw their heads smaller, then elided."""
+
+    def __init__(self, parent=None, fit_labels: bool = False):
         super().__init__(parent)
+        self.fit_labels = fit_labels
         self.matrix: list[list[int]] = []
         self.classes: list[str] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(220, 180)
         self.setToolTip("Confusion matrix of the test split: rows are the true class, columns "
                         "the predicted one; blue is right, red is wrong, shade = share of the row")
 
     def set_data(self, matrix: list[list[int]] | None, classes: list[str] | None) -> None:
         self.matrix = [list(map(int, row)) for row in (matrix or [])]
         self.classes = list(classes or [str(i) for i in range(len(self.matrix))])
+        self.updateGeometry()
         self.update()
 
+    def _frame(self, fm) -> tuple[float, float, float]:
+        """(row-label width, top margin, left margin) for these classes in this font."""
+        label_w = max((fm.horizontalAdvance(c) for c in self.classes), default=0) + 14
+        return label_w, fm.height() * 2 + 8, label_w + fm.height() + 6
+
     def sizeHint(self) -> QSize:
-        return QSize(320, 260)
+        return QSize(320, 260).expandedTo(self.minimumSizeHint())
+
+    def minimumSizeHint(self) -> QSize:
+        """With ``fit_labels``: columns as wide as the longest class name, rows two lines."""
+        n = len(self.matrix)
+        if not n or not self.fit_labels:
+            return QSize(220, 180)
+        fm = self.fontMetrics()
+        _, top, left = self._frame(fm)
+        return QSize(int(left + n * self._label_cell(fm) + 8),
+                     int(top + n * (2 * fm.height() + 8) + 8)).expandedTo(QSize(220, 180))
+
+    def _label_cell(self, fm) -> float:
+        return max(40.0, max(fm.horizontalAdvance(c) for c in self.classes) + 10.0)
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
@@ -45,12 +67,18 @@ class ConfusionMatrixView(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No test results yet")
             return
         fm = p.fontMetrics()
-        label_w = max(fm.horizontalAdvance(c) for c in self.classes) + 14
-        top, left = fm.height() * 2 + 8, label_w + fm.height() + 6
-        size = max(10.0, min((self.width() - left - 8) / n, (self.height() - top - 8) / n))
-        grid = QRectF(left, top, size * n, size * n)
+        label_w, top, left = self._frame(fm)
+        room_w, room_h = (self.width() - left - 8) / n, (self.height() - top - 8) / n
+        # square cells where they fit; in a short, wide view the columns widen up to the
+        # class names' width, so the heads stay whole instead of "strai…"
+        ch = max(10.0, min(room_w, room_h))
+        cw = max(ch, min(room_w, self._label_cell(fm)))
+        # centred in a wide view; the labels move with the grid
+        p.translate(max(0.0, (self.width() - left - 8 - cw * n) / 2), 0)
+        grid = QRectF(left, top, cw * n, ch * n)
         bold = QFont(p.font())
         bold.setBold(True)
+        two_lines = ch >= 2 * QFontMetricsF(bold).height() + 2
         p.setPen(QColor("#3b4350"))
         p.drawText(QRectF(left, 0, grid.width(), fm.height() + 2), Qt.AlignmentFlag.AlignCenter,
                    "predicted")
@@ -61,23 +89,30 @@ class ConfusionMatrixView(QWidget):
                    Qt.AlignmentFlag.AlignCenter, "true")
         p.restore()
         for j, c in enumerate(self.classes):
-            p.drawText(QRectF(left + j * size, fm.height() + 4, size, fm.height()),
-                       Qt.AlignmentFlag.AlignCenter, _elide(fm, c, size - 4))
+            room, need = cw - 4, fm.horizontalAdvance(c)
+            if need > room:  # a smaller font first (down to 3/4), elided only past that
+                small = QFont(p.font())
+                small.setPointSizeF(p.font().pointSizeF() * max(0.75, room / need))
+                p.setFont(small)
+            p.drawText(QRectF(left + j * cw, fm.height() + 4, cw, fm.height()),
+                       Qt.AlignmentFlag.AlignCenter | Qt.AlignmentFlag.AlignBottom,
+                       _elide(p.fontMetrics(), c, room))
+            p.setFont(self.font())
         for i, row in enumerate(self.matrix):
             total = sum(row) or 1
             p.setPen(QColor("#3b4350"))
-            p.drawText(QRectF(fm.height() + 4, top + i * size, label_w - 8, size),
+            p.drawText(QRectF(fm.height() + 4, top + i * ch, label_w - 8, ch),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.classes[i])
             for j, count in enumerate(row):
-                cell = QRectF(left + j * size, top + i * size, size, size)
+                cell = QRectF(left + j * cw, top + i * ch, cw, ch)
                 frac = count / total
-                color = _shade(frac, i == j)
-                p.fillRect(cell, color)
+                p.fillRect(cell, _shade(frac, i == j))
                 p.setPen(QPen(QColor("#ffffff"), 2))
                 p.drawRect(cell)
                 p.setPen(QColor("#ffffff") if frac > 0.55 else QColor("#1f2937"))
                 p.setFont(bold)
-                p.drawText(cell, Qt.AlignmentFlag.AlignCenter, f"{count}\n{100 * frac:.0f}%")
+                p.drawText(cell, Qt.AlignmentFlag.AlignCenter,
+                           f"{count}\n{100 * frac:.0f}%" if two_lines else str(count))
                 p.setFont(self.font())
 
 

@@ -26,7 +26,7 @@ from ...core.specs import SCALE_SIZES
 from ..live_controls import ActionBox, AttentionBar, SourceBar
 from ..live_drops import local_paths
 from ..live_photos import PhotoResults
-from ..live_views import ProbabilityBars, VideoView
+from ..live_views import ProbabilityBars, StatusLines, VideoView
 from ..live_worker import LiveWorker
 from ..video_source import VideoSource, rgb_to_qimage
 from ..widgets.image_canvas import ImageCanvas
@@ -66,13 +66,16 @@ class LivePanel(QWidget):
         self.crop_view.set_placeholder("The face as the network sees it")
         self.attention = AttentionBar()
         self.bars = ProbabilityBars()
-        self.stats = QLabel("—")
-        self.stats.setWordWrap(True)
+        self.stats = StatusLines(2)
+        self.stats.setText("—")
         self.actions = ActionBox()
         side = QWidget()
         sl = QVBoxLayout(side)
         sl.setContentsMargins(6, 0, 0, 0)
-        sl.addWidget(QLabel("<b>What the network sees</b> (attention overlay)"))
+        seen = QLabel("<b>What the network sees</b>")
+        seen.setToolTip("The face crop at the run's input size, with the attention overlay: "
+                        "which pixels drove the prediction")
+        sl.addWidget(seen)
         sl.addWidget(self.crop_view, 3)
         sl.addWidget(self.attention)
         sl.addWidget(QLabel("<b>Prediction</b>"))
@@ -189,11 +192,13 @@ class LivePanel(QWidget):
         self._show_crop()
         self.bars.set_values(result.classes, result.outputs, result.output_kind, result.predicted)
         w, t = self.worker, result.timings
-        fps = f"{w.fps:.1f} fps · " if w is not None and w.fps else ""
+        fps = f" · {w.fps:.1f} fps" if w is not None and w.fps else ""
         self.stats.setText(
-            f"{fps}latency {t['total']:.1f} ms (detect {t['detect']:.1f}, crop {t['crop']:.1f}, "
-            f"predict {t['predict']:.1f}, attention {t['attend']:.1f}) · dropped "
-            f"{w.dropped if w else 0} · {result.face_status}")
+            f"latency {t['total']:.1f} ms{fps} · {w.dropped if w else 0} dropped\n"
+            f"{result.face_status}",
+            f"detect {t['detect']:.1f} ms, crop {t['crop']:.1f}, predict {t['predict']:.1f}, "
+            f"attention {t['attend']:.1f}; frames that came while the network was busy are "
+            "dropped, never queued")
 
     def _show_crop(self) -> None:
         r = self.result
