@@ -141,6 +141,10 @@ class PhotoResults(QWidget):
         for sk in ev.skipped:
             self.skipped.addItem(f"{sk.path.rsplit('/', 1)[-1]}: {sk.reason}")
             self.skipped.item(self.skipped.count() - 1).setToolTip(f"{sk.path}\n{sk.reason}")
+        if ev.skipped:  # as tall as its first few lines: the per-person table keeps the room
+            rows = min(len(ev.skipped), 3)
+            self.skipped.setMaximumHeight(self.skipped.sizeHintForRow(0) * rows
+                                          + 2 * self.skipped.frameWidth() + 4)
         self._fill_table()
         self.export_button.setEnabled(True)
 

@@ -195,7 +195,7 @@ class LivePanel(QWidget):
         fps = f" · {w.fps:.1f} fps" if w is not None and w.fps else ""
         self.stats.setText(
             f"latency {t['total']:.1f} ms{fps} · {w.dropped if w else 0} dropped\n"
-            f"{result.face_status}",
+            f"{'face found' if result.box is not None and result.found else result.face_status}",
             f"detect {t['detect']:.1f} ms, crop {t['crop']:.1f}, predict {t['predict']:.1f}, "
             f"attention {t['attend']:.1f}; frames that came while the network was busy are "
             "dropped, never queued")
