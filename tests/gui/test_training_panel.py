@@ -121,3 +121,41 @@ def test_closing_while_training_leaves_a_loadable_checkpoint(make_window, qtbot)
     model = run.load_model()
     assert model.decision_layer == "dense_3"
     assert [r.id for r in list_runs(w.context.runs_root)] == [run.id]
+
+
+def test_page_fits_beside_the_browser_in_a_1000_pixel_window(make_window, runs_with_trained,
+                                                             qtbot):
+    """At 1000x700 the page must not scroll sideways: the controls wrap to a second line, the
+    plots and the results shrink. Measured as the live page's test does: the page's minimum
+    width against what a 1000-pixel window leaves beside the 400-pixel experiment browser."""
+    from PySide6.QtWidgets import QScrollArea
+
+    w = make_window(runs=runs_with_trained, size=(1000, 700))
+    w.show_page("training")
+    panel = w.training_panel
+    run = list_runs(runs_with_trained)[0]
+    w.browser.select_run(str(run.path))  # curves, per-person table and confusion matrix
+    qtbot.waitUntil(lambda: bool(panel.confusion.matrix), timeout=10000)
+    panel.state.setText("Epoch 123/400 · batch 17/24 · loss 0.123 · acc 98.7% · 4321 img/s · "
+                        "ETA 12:34")  # the longest status line training writes
+    room = w.width() - w.dock.width()
+    assert panel.minimumSizeHint().width() <= min(590, room), panel.minimumSizeHint()
+    scroll = next(p for p in _ancestors(panel) if isinstance(p, QScrollArea))
+    qtbot.waitUntil(lambda: panel.width() <= scroll.viewport().width())
+    assert not scroll.horizontalScrollBar().isVisible()
+    # the buttons moved to a line of their own, and stayed inside the page
+    assert panel.train_btn.mapTo(panel, panel.train_btn.rect().topLeft()).y() > \
+        panel.epochs.mapTo(panel, panel.epochs.rect().bottomLeft()).y()
+    assert panel.resume_btn.mapTo(panel, panel.resume_btn.rect().topRight()).x() <= panel.width()
+
+    w.resize(1400, 900)  # and wide, one line of controls again
+    qtbot.waitUntil(lambda: panel.width() > 900)
+    qtbot.waitUntil(lambda: abs(panel.train_btn.mapTo(panel, panel.train_btn.rect().center()).y()
+                                - panel.epochs.mapTo(panel, panel.epochs.rect().center()).y()) <= 2)
+
+
+def _ancestors(widget):
+    p = widget.parentWidget()
+    while p is not None:
+        yield p
+        p = p.parentWidget()

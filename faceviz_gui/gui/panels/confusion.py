@@ -17,6 +17,10 @@ def _shade(frac: float, diagonal: bool) -> QColor:
                   int(255 + (base.blue() - 255) * t))
 
 
+MAX_CELL = 120.0   # px: bigger cells only spread the same numbers
+MAX_GROW = 1.6     # the counts' font grows with the cells, up to this factor
+
+
 class ConfusionMatrixView(QWidget):
     """``fit_labels``: ask the layout for cells as wide as the longest class name (where the
     view has room to claim); otherwise narrow cells draw their heads smaller, then elided."""
@@ -69,15 +73,22 @@ class ConfusionMatrixView(QWidget):
         fm = p.fontMetrics()
         label_w, top, left = self._frame(fm)
         room_w, room_h = (self.width() - left - 8) / n, (self.height() - top - 8) / n
-        # square cells where they fit; in a short, wide view the columns widen up to the
-        # class names' width, so the heads stay whole instead of "strai…"
-        ch = max(10.0, min(room_w, room_h))
-        cw = max(ch, min(room_w, self._label_cell(fm)))
+        # Square cells where they fit, up to MAX_CELL (a 2x2 matrix filling a big view is all
+        # colour and no information); in a short, wide view the columns widen, up to half as
+        # wide again or the class names' width, so the heads stay whole instead of "strai…".
+        ch = max(10.0, min(room_w, room_h, MAX_CELL))
+        cw = max(ch, min(room_w, max(self._label_cell(fm), 1.5 * ch), 1.5 * MAX_CELL))
         # centred in a wide view; the labels move with the grid
         p.translate(max(0.0, (self.width() - left - 8 - cw * n) / 2), 0)
         grid = QRectF(left, top, cw * n, ch * n)
         bold = QFont(p.font())
         bold.setBold(True)
+        # bigger numbers in big cells: two lines take about 40% of the cell's height
+        base = QFontMetricsF(bold).height()
+        # and "100%" (about 2.6 line heights wide) in 60% of its width
+        grow = max(1.0, min(MAX_GROW, 0.2 * ch / base, 0.23 * cw / base))
+        if grow > 1.0 and bold.pointSizeF() > 0:
+            bold.setPointSizeF(bold.pointSizeF() * grow)
         two_lines = ch >= 2 * QFontMetricsF(bold).height() + 2
         p.setPen(QColor("#3b4350"))
         p.drawText(QRectF(left, 0, grid.width(), fm.height() + 2), Qt.AlignmentFlag.AlignCenter,

@@ -22,6 +22,7 @@ from ..workers import JobWorker
 from .run_details import percent
 from .training_results import TrainingResults
 from .training_jobs import resume_job, train_job
+from .training_controls import StatusLine, WrapRow
 from .training_plots import TrainingPlots
 
 
@@ -66,8 +67,11 @@ class TrainingPanel(QWidget):
         self.splitter.setObjectName("trainingSplitter")
         self.splitter.addWidget(self.plots)
         self.splitter.addWidget(self.results)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        # about half the height each: the confusion matrix needs the rows more than the
+        # curves need the last 100 px
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([400, 300])  # a saved layout, restored later, wins
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
 
@@ -80,8 +84,12 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     # -- layout -------------------------------------------------------------------------------
-    def _controls(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _controls(self) -> WrapRow:
+        # Two groups that wrap: the settings, then the overlay switch and the buttons, which
+        # sit at the right end of their line (one line when wide, two beside a 1000-px window).
+        row = WrapRow(spacing=12)
+        settings, settings_row = self._group()
+        actions, actions_row = self._group()
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
         self.epochs.setToolTip("Epochs to train (overrides the spec for this run)")
@@ -94,9 +102,9 @@ class TrainingPanel(QWidget):
         self.lr.setSingleStep(0.0001)
         self.lr.setToolTip("Learning rate (overrides the spec for this run)")
         for label, w in (("Epochs", self.epochs), ("Batch", self.batch), ("Learning rate", self.lr)):
-            row.addWidget(QLabel(label))
-            row.addWidget(w)
-            row.addSpacing(8)
+            settings_row.addWidget(QLabel(label))
+            settings_row.addWidget(w)
+            settings_row.addSpacing(6)
         sp = QStyle.StandardPixmap
         self.train_btn = self._button("Train", sp.SP_MediaPlay, self._train_clicked,
                                       "Start a new run of this experiment with these settings (Ctrl+T)")
@@ -108,15 +116,25 @@ class TrainingPanel(QWidget):
                                      "Stop and save a checkpoint; Resume continues it (Ctrl+. or Esc)")
         self.resume_btn = self._button("Resume", sp.SP_MediaSeekForward, self._resume_clicked,
                                        "Continue the shown stopped run from its checkpoint (Ctrl+R)")
-        row.addStretch(1)
         self.overlay = QCheckBox("Overlay earlier runs")
         self.overlay.setToolTip("Draw this experiment's earlier runs as faint grey curves")
         self.overlay.setChecked(keys.flag(self.context.settings, keys.TRAIN_OVERLAY, True))
         self.overlay.toggled.connect(self._overlay_toggled)
-        row.addWidget(self.overlay)
+        actions_row.addWidget(self.overlay)
+        actions_row.addSpacing(4)
         for b in (self.train_btn, self.pause_btn, self.stop_btn, self.resume_btn):
-            row.addWidget(b)
+            actions_row.addWidget(b)
+        row.add(settings)
+        row.add(actions, right=True)
         return row
+
+    @staticmethod
+    def _group() -> tuple[QWidget, QHBoxLayout]:
+        w = QWidget()
+        row = QHBoxLayout(w)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        return w, row
 
     def _button(self, text, icon, slot, tip) -> QPushButton:
         b = QPushButton(self.style().standardIcon(icon), text)
@@ -131,12 +149,10 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self.progress.setToolTip("Progress over all epochs")
-        self.state = QLabel("No run yet: press Train to start one")
-        # A fixed size: the text changes 10 times a second, and a label whose size may change
-        # asks for a relayout (and a repaint of the whole page) each time.
-        self.state.setFixedSize(600, self.state.fontMetrics().height() + 6)
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.state)
+        self.progress.setMinimumWidth(100)
+        self.state = StatusLine("No run yet: press Train to start one")
+        row.addWidget(self.progress, 2)
+        row.addWidget(self.state, 3)
         return row
 
     # -- selection ----------------------------------------------------------------------------

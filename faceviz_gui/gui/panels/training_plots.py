@@ -11,7 +11,7 @@ pyqtgraph redraw the axes each time, and that was most of the redraw's cost.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 TRAIN, VAL, BATCH, OLD = "#2f6fdf", "#e8710a", "#9dbbf0", (140, 148, 160, 90)
@@ -92,6 +92,11 @@ class TrainingPlots(QWidget):
         self.timer.start()
 
     # -- ranges -----------------------------------------------------------------------------
+    def sizeHint(self) -> QSize:
+        # The page's splitter shares its height by the size hints: this (with the results'
+        # hint) gives the results about 3/7 of it, room for a readable confusion matrix.
+        return QSize(640, 320)
+
     def set_epochs(self, epochs: int) -> None:
         self._epochs = max(1, int(epochs))
         for plot in (self.loss_plot, self.acc_plot):

@@ -1,6 +1,7 @@
 """The Training page's results: test accuracy, accuracy per person, the confusion matrix."""
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout
 
 from .confusion import ConfusionMatrixView
@@ -18,12 +19,17 @@ class TrainingResults(QGroupBox):
         self.test_note = QLabel("")
         self.test_note.setProperty("role", "subtitle")
         self.people = PerPersonTable()
+        # Person, accuracy and count whole even beside a 1000-pixel window's browser.
+        self.people.setMinimumWidth(290)
         left.addWidget(self.test_acc)
         left.addWidget(self.test_note)
         left.addWidget(self.people, 1)
         self.confusion = ConfusionMatrixView()
         row.addLayout(left, 2)
         row.addWidget(self.confusion, 3)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 260).expandedTo(self.minimumSizeHint())
 
     def show_evaluation(self, ev: dict | None) -> None:
         """eval.json of a run (None: nothing yet)."""
