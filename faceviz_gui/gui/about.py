@@ -29,22 +29,33 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("About FaceViz")
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 14)
+        layout.setSpacing(10)
         title = QLabel("FaceViz")
         title.setProperty("role", "title")
         blurb = QLabel("See what a small head-pose CNN learned, and why it fails on new faces: "
                        "HappyMaps for every filter, comparisons between networks, and live "
                        "attention on a webcam or your own photos.")
         blurb.setWordWrap(True)
-        rows = "".join(f"<tr><td style='padding-right:14px;color:#5b6472'>{k}</td>"
-                       f"<td><b>{v}</b></td></tr>" for k, v in versions().items())
+        rows = "".join(f"<tr><td style='padding:1px 16px 1px 0;color:#5b6472'>{k}</td>"
+                       f"<td style='padding:1px 0'><b>{v}</b></td></tr>"
+                       for k, v in versions().items())
         table = QLabel(f"<table>{rows}</table>")
+        table.setTextFormat(Qt.TextFormat.RichText)
+        # the versions as a block of their own, set off from the blurb
+        table.setStyleSheet("QLabel { background: #ffffff; border: 1px solid #dde1e6; "
+                            "border-radius: 6px; padding: 8px 12px; }")
         table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.versions_label = table
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        for w in (title, blurb, table, buttons):
-            layout.addWidget(w)
-        self.setMinimumWidth(420)
+        layout.addWidget(title)
+        layout.addWidget(blurb)
+        layout.addSpacing(2)
+        layout.addWidget(table)
+        layout.addSpacing(4)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
 
 
 class ShortcutsDialog(QDialog):

@@ -74,3 +74,18 @@ def test_save_writes_toml_that_loads_back(qtbot):
     assert spec.task == "pose" and spec.augment.flip and spec.train.epochs == 7
     assert len(spec.layers) == len(find_spec("ex1-4").layers) + 1
     assert find_spec("pose-flip").name == "pose-flip"
+
+
+def test_nothing_clipped_at_the_dialogs_smallest_size(qtbot):
+    """At its minimum size the form still shows the layer types whole ("max_pooling2d" was
+    cut), wraps the freeze list instead of scrolling it sideways, and opens the description
+    at its beginning."""
+    d = editor(qtbot, "ex1-2")
+    d.resize(d.minimumSizeHint())
+    qtbot.waitUntil(lambda: d.width() <= d.minimumSizeHint().width() + 1)
+    kind = d.layers.cell(1, "type")
+    assert kind.currentText() == "max_pooling2d"
+    assert d.layers.horizontalHeader().sectionSize(0) >= kind.sizeHint().width()
+    assert not d.freeze.horizontalScrollBar().isVisible()
+    assert d.widgets["description"].cursorPosition() == 0
+    assert d.minimumSizeHint().width() <= 900  # fits beside nothing on a 1000-px screen

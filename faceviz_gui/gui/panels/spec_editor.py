@@ -66,6 +66,9 @@ class SpecEditorDialog(QDialog):
         top.addWidget(self._group("Experiment", self._general(base)), 0, 0)
         top.addWidget(self._group("Training", self._training(base)), 0, 1)
         top.addWidget(self._group("Augmentation", self._augment(base)), 0, 2)
+        # the spare width to the long fields (name, description), not to the number boxes
+        for col, stretch in enumerate((4, 2, 3)):
+            top.setColumnStretch(col, stretch)
         root.addLayout(top)
         root.addWidget(self._group("Layers", self._layers(base)), 1)
         bottom = QHBoxLayout()
@@ -122,7 +125,9 @@ class SpecEditorDialog(QDialog):
         while name in taken:
             name, i = f"{b.name}-copy{i}", i + 1
         self._row(f, "Name", "name", QLineEdit(name), "Also the file name: letters, digits, - _ .")
-        self._row(f, "Description", "description", QLineEdit(b.description), "One line: what changes")
+        desc = QLineEdit(b.description)
+        desc.setCursorPosition(0)  # its beginning, not the end of a long line
+        self._row(f, "Description", "description", desc, "One line: what changes")
         self._row(f, "Task", "task", _combo(TASK_CLASSES, b.task), "What the network predicts")
         self._row(f, "Input", "scale", _combo(SCALE_SIZES, b.scale), "Image scale: 1 = 128×120, "
                   "2 = 64×60, 4 = 32×30")
@@ -150,9 +155,10 @@ class SpecEditorDialog(QDialog):
         self._row(f, "Rotate", "augment.rotate", _dspin(0, 180, a.rotate, 1, 1), "± degrees")
         self._row(f, "Brightness", "augment.brightness", _dspin(0, 1, a.brightness))
         self._row(f, "Contrast", "augment.contrast", _dspin(0, 1, a.contrast))
-        flip = QCheckBox("horizontal flip (swaps left and right)")
+        flip = QCheckBox("mirror (left ↔ right)")
         flip.setChecked(a.flip)
-        self._row(f, "Flip", "augment.flip", flip)
+        self._row(f, "Flip", "augment.flip", flip, "Mirror images at random; the left and right "
+                  "labels swap with them")
         return f
 
     def _layers(self, b: ExperimentSpec) -> QVBoxLayout:
@@ -201,9 +207,13 @@ class SpecEditorDialog(QDialog):
         self._row(f, "Start from", "transfer.from_run", runs,
                   "Copy the weights of layers whose names and shapes match from this run")
         self.freeze = QListWidget()
-        self.freeze.setMaximumHeight(64)
         self.freeze.setFlow(QListWidget.Flow.LeftToRight)
         self.freeze.setWrapping(True)
+        # wrapped to the list's width (never a sideways scroll bar), three lines tall
+        self.freeze.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.freeze.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.freeze.setSpacing(2)
+        self.freeze.setFixedHeight(3 * (self.freeze.fontMetrics().height() + 8) + 6)
         self._frozen = set(b.transfer.freeze)
         self._row(f, "Freeze", "transfer.freeze", self.freeze, "Layers kept fixed while training")
         self._refresh_freeze()

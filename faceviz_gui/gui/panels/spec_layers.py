@@ -37,7 +37,14 @@ class LayerTable(QTableWidget):
         self.setHorizontalHeaderLabels(HEADERS)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # the type column as wide as its widest choice: "max_pooling2d" whole in a narrow dialog
+        probe = QComboBox()
+        probe.addItems(LAYER_TYPES)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, probe.sizeHint().width() + 6)
+        probe.deleteLater()
         self.verticalHeader().setDefaultSectionSize(30)
         self.setMinimumHeight(30 * 8 + 34)  # the blog's deepest net (ex1-2) nearly fits
         self.setToolTip("Hidden layers in order; the decision layer (one unit per class) is "
@@ -131,14 +138,17 @@ class LayerTable(QTableWidget):
         self.changed.emit()
 
     def mark(self, row: int | None, column: str | None) -> None:
-        """Outline the widget at fault in red (None clears every mark)."""
+        """Tint the widget at fault red (None clears every mark).
+
+        Text and background only: a stylesheet border turns a spin box's arrows into the
+        style sheet's plain (and here clipped) ones."""
         for r in range(self.rowCount()):
             for c in COLUMNS:
                 self.cell(r, c).setStyleSheet("")
         if row is not None and 0 <= row < self.rowCount():
             cols = [column] if column in COLUMNS else list(COLUMNS)
             for c in cols:
-                self.cell(row, c).setStyleSheet("border: 1px solid #b42318;")
+                self.cell(row, c).setStyleSheet("color: #b42318; background-color: #fde4e4;")
 
 
 def _spin(lo: int, hi: int, value: int) -> QSpinBox:
