@@ -40,11 +40,9 @@ class LayerTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # the type column as wide as its widest choice: "max_pooling2d" whole in a narrow dialog
-        probe = QComboBox()
-        probe.addItems(LAYER_TYPES)
+        widest = max(self.fontMetrics().horizontalAdvance(t) for t in LAYER_TYPES)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(0, probe.sizeHint().width() + 6)
-        probe.deleteLater()
+        header.resizeSection(0, widest + 46)  # + the combo box's frame and arrow
         self.verticalHeader().setDefaultSectionSize(30)
         self.setMinimumHeight(30 * 8 + 34)  # the blog's deepest net (ex1-2) nearly fits
         self.setToolTip("Hidden layers in order; the decision layer (one unit per class) is "
