@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
@@ -49,6 +49,14 @@ def _combo(items, current) -> QComboBox:
     return c
 
 
+def _row_layout(parent: QVBoxLayout) -> QHBoxLayout:
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    parent.addWidget(holder)
+    return row
+
+
 class SpecEditorDialog(QDialog):
     def __init__(self, base: ExperimentSpec, context: AppContext | None = None, parent=None):
         super().__init__(parent)
@@ -62,19 +70,17 @@ class SpecEditorDialog(QDialog):
         self._timer.timeout.connect(self.validate)
 
         root = QVBoxLayout(self)
-        top = QGridLayout()
-        top.addWidget(self._group("Experiment", self._general(base)), 0, 0)
-        top.addWidget(self._group("Training", self._training(base)), 0, 1)
-        top.addWidget(self._group("Augmentation", self._augment(base)), 0, 2)
-        # the spare width to the long fields (name, description), not to the number boxes
-        for col, stretch in enumerate((4, 2, 3)):
-            top.setColumnStretch(col, stretch)
-        root.addLayout(top)
+        # Rows of widgets sit in layouts that have their widget from the start: PySide 6.12
+        # left a parentless layout's wrapper pointing at freed objects (a crash in a later
+        # garbage collection).
+        top = _row_layout(root)
+        top.addWidget(self._group("Experiment", self._general(base)))
+        top.addWidget(self._group("Training", self._training(base)))
+        top.addWidget(self._group("Augmentation", self._augment(base)))
         root.addWidget(self._group("Layers", self._layers(base)), 1)
-        bottom = QHBoxLayout()
+        bottom = _row_layout(root)
         bottom.addWidget(self._group("Data split", self._split(base)), 1)
         bottom.addWidget(self._group("Start from a run (transfer)", self._transfer(base)), 2)
-        root.addLayout(bottom)
         self.summary = QLabel("")
         self.summary.setProperty("role", "error")
         self.summary.setWordWrap(True)
@@ -167,7 +173,9 @@ class SpecEditorDialog(QDialog):
         self.layers.set_layers(b.layers)
         self.layers.changed.connect(self._changed)
         self.layers.changed.connect(self._refresh_freeze)
-        row = QHBoxLayout()
+        buttons_row = QWidget()
+        row = QHBoxLayout(buttons_row)
+        row.setContentsMargins(0, 0, 0, 0)
         for text, slot, tip in (("Add", self.layers.add_after_selected, "Add a dense layer after the selected one"),
                                 ("Remove", self.layers.remove_selected, "Remove the selected layer"),
                                 ("Up", lambda: self.layers.move_selected(-1), "Move the selected layer up"),
@@ -183,7 +191,7 @@ class SpecEditorDialog(QDialog):
         self.messages["layers"] = self.layers_message
         lay.addWidget(self.layers, 1)
         lay.addWidget(self.layers_message)
-        lay.addLayout(row)
+        lay.addWidget(buttons_row)
         return lay
 
     def _split(self, b: ExperimentSpec) -> QFormLayout:

@@ -56,7 +56,7 @@ class TrainingPanel(QWidget):
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        layout.addLayout(self._controls())
+        layout.addWidget(self._controls())
         layout.addLayout(self._progress_row())
         self.plots = TrainingPlots()
         self.results = TrainingResults()

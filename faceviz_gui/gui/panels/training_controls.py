@@ -7,102 +7,86 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
-class WrapRow(QLayout):
+class WrapRow(QWidget):
     """Widgets left to right, wrapping to a new line where the width runs out.
 
-    Items added with ``right=True`` are pushed to the right end of their line (the buttons),
-    like a stretch before them in a QHBoxLayout. The minimum width is the widest item, and the
-    height follows the width (height-for-width), so the page asks for a second line only when
-    it is narrow.
+    Widgets added with ``right=True`` are pushed to the right end of their line (the buttons),
+    like a stretch before them in a QHBoxLayout. The minimum width is the widest widget, and
+    the height follows the width (height-for-width), so the page takes a second line only
+    when it is narrow. A widget placing its children itself, not a custom QLayout: a Python
+    QLayout keeps wrappers of its QWidgetItems, and freeing those after the widgets (from
+    whichever thread collects them) touches freed memory.
     """
 
     def __init__(self, parent=None, spacing: int = 8):
         super().__init__(parent)
-        self._items = []
+        self._widgets: list[QWidget] = []
         self._right: list[bool] = []
-        self.setContentsMargins(0, 0, 0, 0)
-        self.setSpacing(spacing)
+        self._spacing = spacing
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
     def add(self, widget: QWidget, right: bool = False) -> None:
-        self._right_next = right
-        self.addWidget(widget)
-
-    def addItem(self, item) -> None:
-        self._items.append(item)
-        self._right.append(getattr(self, "_right_next", False))
-        self._right_next = False
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, i):
-        return self._items[i] if 0 <= i < len(self._items) else None
-
-    def takeAt(self, i):
-        if 0 <= i < len(self._items):
-            self._right.pop(i)
-            return self._items.pop(i)
-        return None
-
-    def expandingDirections(self):
-        return Qt.Orientation(0)
+        widget.setParent(self)
+        self._widgets.append(widget)
+        self._right.append(right)
+        self.updateGeometry()
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return self._place(QRect(0, 0, width, 0), apply=False)
-
-    def setGeometry(self, rect: QRect) -> None:
-        super().setGeometry(rect)
-        self._place(rect, apply=True)
+        return self._place(width, apply=False)
 
     def sizeHint(self) -> QSize:
-        hints = [it.sizeHint() for it in self._items]
-        w = sum(h.width() for h in hints) + self.spacing() * max(0, len(hints) - 1)
-        return QSize(w, max((h.height() for h in hints), default=0))
+        hints = [w.sizeHint() for w in self._widgets]
+        width = sum(h.width() for h in hints) + self._spacing * max(0, len(hints) - 1)
+        return QSize(width, max((h.height() for h in hints), default=0))
 
-    def minimumSize(self) -> QSize:
-        size = QSize()
-        for it in self._items:
-            size = size.expandedTo(it.minimumSize())
-        m = self.contentsMargins()
-        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+    def minimumSizeHint(self) -> QSize:
+        size = QSize(0, 0)
+        for w in self._widgets:
+            size = size.expandedTo(w.sizeHint())
+        return size
+
+    def resizeEvent(self, _event) -> None:
+        self._place(self.width(), apply=True)
 
     def _lines(self, width: int) -> list[list[int]]:
         lines, line, used = [], [], 0
-        for i, it in enumerate(self._items):
-            w = it.sizeHint().width()
-            if line and used + self.spacing() + w > width:
+        for i, w in enumerate(self._widgets):
+            need = w.sizeHint().width()
+            if line and used + self._spacing + need > width:
                 lines.append(line)
                 line, used = [], 0
-            used += (self.spacing() if line else 0) + w
+            used += (self._spacing if line else 0) + need
             line.append(i)
         if line:
             lines.append(line)
         return lines
 
-    def _place(self, rect: QRect, apply: bool) -> int:
-        y = rect.y()
-        for line in self._lines(rect.width()):
-            hints = [self._items[i].sizeHint() for i in line]
+    def _place(self, width: int, apply: bool) -> int:
+        y = 0
+        for line in self._lines(width):
+            hints = [self._widgets[i].sizeHint() for i in line]
             height = max(h.height() for h in hints)
-            widths = [min(h.width(), rect.width()) for h in hints]
-            spare = rect.width() - sum(widths) - self.spacing() * (len(line) - 1)
-            x = rect.x()
-            for i, w in zip(line, widths):
-                if self._right[i] and spare > 0:  # the first right item takes the spare room
+            widths = [min(h.width(), width) for h in hints]
+            spare = width - sum(widths) - self._spacing * (len(line) - 1)
+            x = 0
+            for i, w, hint in zip(line, widths, hints):
+                if self._right[i] and spare > 0:  # the first right-hand widget takes the spare
                     x += spare
                     spare = 0
                 if apply:
-                    self._items[i].setGeometry(QRect(QPoint(x, y + (height - self._items[i].sizeHint().height()) // 2),
-                                                     QSize(w, self._items[i].sizeHint().height())))
-                x += w + self.spacing()
-            y += height + self.spacing()
-        return max(0, y - rect.y() - self.spacing())
+                    self._widgets[i].setGeometry(QRect(QPoint(x, y + (height - hint.height()) // 2),
+                                                       QSize(w, hint.height())))
+                x += w + self._spacing
+            y += height + self._spacing
+        return max(0, y - self._spacing)
 
 
 class StatusLine(QWidget):
