@@ -86,6 +86,8 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationDisplayName("FaceViz")
     app.setWindowIcon(app_icon())
     apply_style(app)
+    from .gc_guard import install as install_gc_guard
+    install_gc_guard(app)  # collect cycles on the UI thread only (see gc_guard.py)
 
     from .context import AppContext
     from .main_window import MainWindow

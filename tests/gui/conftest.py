@@ -17,6 +17,13 @@ import faceviz_gui.gui  # noqa: F401  (guards PySide6 6.12's refcount leak befor
 TINY = "tiny"  # the user experiment the training tests run (experiment0 at 32x30)
 
 
+@pytest.fixture(autouse=True)
+def ui_thread_gc(qapp):
+    """Collect garbage on the UI thread only, as the app does (faceviz_gui/gui/gc_guard.py)."""
+    from faceviz_gui.gui.gc_guard import install
+    return install(qapp)
+
+
 @pytest.fixture
 def gui_settings(tmp_path) -> QSettings:
     return QSettings(str(tmp_path / "faceviz-test.ini"), QSettings.Format.IniFormat)
