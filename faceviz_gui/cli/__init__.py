@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from ..core.errors import FaceVizError
+from faceviz_gui.core.errors import FaceVizError
 
 # Modules that add subcommands; a missing one (work in progress) is skipped, not fatal.
 COMMAND_MODULES = ("data_cmds", "train_cmds", "maps_cmds", "attend_cmds", "compare_cmds",
@@ -18,7 +18,7 @@ COMMAND_MODULES = ("data_cmds", "train_cmds", "maps_cmds", "attend_cmds", "compa
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from faceviz_gui import __version__
     parser = argparse.ArgumentParser(
         prog="faceviz", description="See what a small head-pose CNN learned, headless.")
     parser.add_argument("--version", action="version", version=f"faceviz {__version__}")

@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..core.errors import DataError, FaceVizError
+from faceviz_gui.core.errors import DataError, FaceVizError
 
 METHOD_CHOICES = "gradcam|saliency|ig|guided|occlusion|all"
 
@@ -25,12 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_attend(args: argparse.Namespace) -> int:
-    from ..core import atomic
-    from ..core.attention import METHODS, attribute_image
-    from ..core.colormaps import COLORMAPS
-    from ..core.imageload import load_image_file
-    from ..core.runs import find_run
-    from ..core.sheets import attention_panel
+    from faceviz_gui.core import atomic
+    from faceviz_gui.core.attention import METHODS, attribute_image
+    from faceviz_gui.core.colormaps import COLORMAPS
+    from faceviz_gui.core.imageload import load_image_file
+    from faceviz_gui.core.runs import find_run
+    from faceviz_gui.core.sheets import attention_panel
 
     methods = list(METHODS) if args.method == "all" else [args.method]
     if methods[0] not in METHODS:

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..core.errors import FaceVizError
+from faceviz_gui.core.errors import FaceVizError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,9 +47,9 @@ class _LayerBar:
 def cmd_maps(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..core import happymaps as hm
-    from ..core.export import FORMATS, export_gallery
-    from ..core.runs import find_run
+    from faceviz_gui.core import happymaps as hm
+    from faceviz_gui.core.export import FORMATS, export_gallery
+    from faceviz_gui.core.runs import find_run
 
     if args.threads:
         import torch

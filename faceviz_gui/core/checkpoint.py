@@ -16,8 +16,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from . import atomic
-from .errors import RunError
+from faceviz_gui.core import atomic
+from faceviz_gui.core.errors import RunError
 
 CHECKPOINT = "checkpoint.safetensors"
 FORMAT = 1

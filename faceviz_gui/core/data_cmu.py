@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_pgm import PGMError, read_pgm
-from .errors import DataError
-from .faceset import FaceRecord, FaceSet, Skipped
-from .imageload import resize_area
-from .specs import SCALE_SIZES
-from .tasks import NullReporter, Reporter, Throttle
+from faceviz_gui.core.data_pgm import PGMError, read_pgm
+from faceviz_gui.core.errors import DataError
+from faceviz_gui.core.faceset import FaceRecord, FaceSet, Skipped
+from faceviz_gui.core.imageload import resize_area
+from faceviz_gui.core.specs import SCALE_SIZES
+from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
 POSES = ("straight", "left", "right", "up")
 EXPRESSIONS = ("neutral", "happy", "sad", "angry")

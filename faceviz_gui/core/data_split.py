@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DataError
-from .faceset import FaceSet
-from .specs import SplitSpec
+from faceviz_gui.core.errors import DataError
+from faceviz_gui.core.faceset import FaceSet
+from faceviz_gui.core.specs import SplitSpec
 
 
 def _stratified_take(index: np.ndarray, labels: np.ndarray, fraction: float,

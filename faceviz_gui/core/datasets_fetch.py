@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
-from . import paths
-from .data_cmu import CMU_NAME, NAMING
-from .errors import DataError
-from .faceset import Skipped
-from .tasks import NullReporter, Reporter, Throttle
+from faceviz_gui.core import paths
+from faceviz_gui.core.data_cmu import CMU_NAME, NAMING
+from faceviz_gui.core.errors import DataError
+from faceviz_gui.core.faceset import Skipped
+from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/124/cmu+face+images.zip"
 CHUNK = 64 * 1024

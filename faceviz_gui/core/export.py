@@ -19,12 +19,12 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from . import atomic
-from .errors import FaceVizError
-from .export_html import render_index
-from .maptypes import LayerMaps
-from .sheets import VARIANTS, cka_image, layer_sheet, matched_sheet, to_pil, variant
-from .tasks import NullReporter, Reporter, Throttle
+from faceviz_gui.core import atomic
+from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.export_html import render_index
+from faceviz_gui.core.maptypes import LayerMaps
+from faceviz_gui.core.sheets import VARIANTS, cka_image, layer_sheet, matched_sheet, to_pil, variant
+from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
 FORMATS = ("png", "html", "pdf")
 MAP_FACTOR = 4   # each map's own PNG, enlarged for visibility
@@ -34,7 +34,7 @@ def versions() -> dict[str, str]:
     import PIL
     import torch
 
-    from .. import __version__
+    from faceviz_gui import __version__
     return {"faceviz": __version__, "torch": torch.__version__, "numpy": np.__version__,
             "pillow": PIL.__version__, "python": platform.python_version()}
 

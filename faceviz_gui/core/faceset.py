@@ -11,8 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import DataError
-from .specs import TASK_CLASSES
+from faceviz_gui.core.errors import DataError
+from faceviz_gui.core.specs import TASK_CLASSES
 
 # Fixed, not per data set: maps and attention stay comparable across runs and data sets.
 PIXEL_MEAN = 0.5

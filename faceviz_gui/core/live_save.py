@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import atomic
-from .errors import FaceVizError
-from .paths import user_home
+from faceviz_gui.core import atomic
+from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.paths import user_home
 
 POSE_LABELS = ("straight", "left", "right", "up")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -14,8 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import atomic
-from .maptypes import FilterMap, LayerMaps
+from faceviz_gui.core import atomic
+from faceviz_gui.core.maptypes import FilterMap, LayerMaps
 
 SUBDIR = "happymaps"
 

@@ -25,11 +25,11 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from . import atomic
-from .errors import RunError
-from .nets import FaceNet, build_model
-from .paths import runs_dir
-from .specs import ExperimentSpec, load_spec
+from faceviz_gui.core import atomic
+from faceviz_gui.core.errors import RunError
+from faceviz_gui.core.nets import FaceNet, build_model
+from faceviz_gui.core.paths import runs_dir
+from faceviz_gui.core.specs import ExperimentSpec, load_spec
 
 WEIGHTS = "weights.safetensors"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import tomli_w
 
-from .errors import SpecError
+from faceviz_gui.core.errors import SpecError
 
 TASK_CLASSES: dict[str, tuple[str, ...]] = {
     # "left" is the subject's left (camera right); the blog's two-way task.
@@ -291,7 +291,7 @@ def builtin_models_dir() -> Path:
 
 
 def user_models_dir() -> Path:
-    from .paths import user_home
+    from faceviz_gui.core.paths import user_home
     return user_home() / "experiments"
 
 

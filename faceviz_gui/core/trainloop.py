@@ -15,16 +15,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import checkpoint
-from .augment import augment_batch, batch_generator, flipped_labels, seed_for
-from .checkpoint import Progress
-from .errors import SpecError
-from .evaluation import evaluate
-from .faceset import FaceSet, normalize
-from .nets import FaceNet
-from .runs import Run
-from .specs import ExperimentSpec
-from .tasks import Reporter, Throttle
+from faceviz_gui.core import checkpoint
+from faceviz_gui.core.augment import augment_batch, batch_generator, flipped_labels, seed_for
+from faceviz_gui.core.checkpoint import Progress
+from faceviz_gui.core.errors import SpecError
+from faceviz_gui.core.evaluation import evaluate
+from faceviz_gui.core.faceset import FaceSet, normalize
+from faceviz_gui.core.nets import FaceNet
+from faceviz_gui.core.runs import Run
+from faceviz_gui.core.specs import ExperimentSpec
+from faceviz_gui.core.tasks import Reporter, Throttle
 
 
 def make_optimizer(spec: ExperimentSpec, model: torch.nn.Module) -> torch.optim.Optimizer:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 
 def versions() -> dict[str, str]:
-    from .. import __version__
+    from faceviz_gui import __version__
     import numpy
     out = {"FaceViz": __version__, "Qt": qVersion(), "PySide6": pyside_version,
            "numpy": numpy.__version__,

@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from . import settings as keys
+from faceviz_gui.gui import settings as keys
 
 PROBE_ENV = "FACEVIZ_STARTUP_PROBE"
 
@@ -86,11 +86,11 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationDisplayName("FaceViz")
     app.setWindowIcon(app_icon())
     apply_style(app)
-    from .gc_guard import install as install_gc_guard
+    from faceviz_gui.gui.gc_guard import install as install_gc_guard
     install_gc_guard(app)  # collect cycles on the UI thread only (see gc_guard.py)
 
-    from .context import AppContext
-    from .main_window import MainWindow
+    from faceviz_gui.gui.context import AppContext
+    from faceviz_gui.gui.main_window import MainWindow
     settings = keys.app_settings()
     source = args.data or os.environ.get("FACEVIZ_DATA") or keys.text(settings, keys.DATA_SOURCE) or None
     context = AppContext(runs_root=args.runs, data_source=source, settings=settings)

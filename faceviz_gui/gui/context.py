@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from ..core.paths import runs_dir
+from faceviz_gui.core.paths import runs_dir
 
 
 class AppContext(QObject):
@@ -96,7 +96,7 @@ class AppContext(QObject):
             with self._data_lock:
                 if key in self._facesets:
                     return self._facesets[key]
-            from ..core import data
+            from faceviz_gui.core import data
             if reporter is not None:
                 reporter.report(kind="stage", message=f"Loading data ({describe_source(source)})")
             faces = data.load_source(source, int(scale), reporter=reporter)

@@ -12,8 +12,8 @@ from collections import deque
 
 from PySide6.QtCore import QThread, Signal
 
-from ..core.live import LatestFrameSlot, LivePipeline, serve
-from ..core.tasks import CallbackReporter
+from faceviz_gui.core.live import LatestFrameSlot, LivePipeline, serve
+from faceviz_gui.core.tasks import CallbackReporter
 
 
 class LiveWorker(QThread):

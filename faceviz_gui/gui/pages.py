@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from .context import AppContext
+from faceviz_gui.gui.context import AppContext
 
 
 @dataclass(frozen=True)

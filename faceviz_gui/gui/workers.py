@@ -17,8 +17,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..core.errors import FaceVizError
-from ..core.tasks import StopFlag, Throttle
+from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.tasks import StopFlag, Throttle
 
 
 class _Signals(QObject):

@@ -12,15 +12,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
-from ...core.runs import Run, list_runs
-from ..settings import restore_splitters
-from ..widgets.elided_label import ElidedLabel
-from ..widgets.heatmap_view import HeatmapView
-from ..widgets.job_slot import JobSlot
-from ..widgets.pair_grid import PairGrid
-from ..widgets.run_pair_picker import RunPairPicker
-from ..widgets.verdict_card import VerdictCard
-from .compare_jobs import compare_job, export_comparison_job, pair_maps_job, run_label
+from faceviz_gui.core.runs import Run, list_runs
+from faceviz_gui.gui.settings import restore_splitters
+from faceviz_gui.gui.widgets.elided_label import ElidedLabel
+from faceviz_gui.gui.widgets.heatmap_view import HeatmapView
+from faceviz_gui.gui.widgets.job_slot import JobSlot
+from faceviz_gui.gui.widgets.pair_grid import PairGrid
+from faceviz_gui.gui.widgets.run_pair_picker import RunPairPicker
+from faceviz_gui.gui.widgets.verdict_card import VerdictCard
+from faceviz_gui.gui.panels.compare_jobs import compare_job, export_comparison_job, pair_maps_job, run_label
 
 
 
@@ -261,7 +261,7 @@ class ComparePanel(QWidget):
     # -- export -----------------------------------------------------------------------------
     def _choose_export_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
-        from ...core.paths import user_home
+        from faceviz_gui.core.paths import user_home
         cmp = self.comparison
         start = str(user_home() / "exports" / f"compare-{cmp.run_a}-vs-{cmp.run_b}")
         folder = QFileDialog.getExistingDirectory(self, "Export the comparison to", start)

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from ...core.errors import SpecError
-from ...core.specs import (SCALE_SIZES, TASK_CLASSES, ExperimentSpec, from_dict, list_specs,
+from faceviz_gui.core.errors import SpecError
+from faceviz_gui.core.specs import (SCALE_SIZES, TASK_CLASSES, ExperimentSpec, from_dict, list_specs,
                            user_models_dir)
-from ..context import AppContext
-from .spec_layers import LayerTable, layer_names
+from faceviz_gui.gui.context import AppContext
+from faceviz_gui.gui.panels.spec_layers import LayerTable, layer_names
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LAYER_FIELD = re.compile(r"^layers\[(\d+)\](?:\.(\w+))?$")
@@ -207,7 +207,7 @@ class SpecEditorDialog(QDialog):
         runs = QComboBox()
         runs.addItem("(none: random initial weights)", "")
         if self.context is not None and self.context.core_ready:
-            from ...core.runs import list_runs
+            from faceviz_gui.core.runs import list_runs
             for r in reversed(list_runs(self.context.runs_root)):
                 if r.has_weights:
                     runs.addItem(f"{r.id} ({r.state})", str(r.path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QProgressBar, QPushButton, QToolButton,
                                QWidget)
 
-from .elided_label import ElidedLabel
+from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 
 STEP_CHOICES = (64, 128, 256, 512)
 

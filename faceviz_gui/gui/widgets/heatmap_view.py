@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from .image_utils import lut, lut_color
+from faceviz_gui.gui.widgets.image_utils import lut, lut_color
 
 TEXT = QColor("#1f2937")
 DIM = QColor("#5b6472")

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .image_utils import lut_color
+from faceviz_gui.gui.widgets.image_utils import lut_color
 
 CANVAS = QColor("#1d1f23")
 PLACEHOLDER = QColor("#7d828b")

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
-from ..workers import JobWorker
+from faceviz_gui.gui.workers import JobWorker
 
 
 class JobSlot(QObject):

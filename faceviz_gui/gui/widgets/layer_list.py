@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from .layer_names import MapLayer
+from faceviz_gui.gui.widgets.layer_names import MapLayer
 
 COL_NAME, COL_UNITS, COL_DEAD = range(3)
 

@@ -17,9 +17,9 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip
 
-from ...core.maptypes import FilterMap
-from .image_utils import to_qimage
-from .tile_painter import FINAL, PENDING, PREVIEW, TEXT, TEXT_DIM, paint_tile
+from faceviz_gui.core.maptypes import FilterMap
+from faceviz_gui.gui.widgets.image_utils import to_qimage
+from faceviz_gui.gui.widgets.tile_painter import FINAL, PENDING, PREVIEW, TEXT, TEXT_DIM, paint_tile
 
 TILE_SIZES = (48, 64, 80, 96, 128, 160, 200, 256, 320)
 

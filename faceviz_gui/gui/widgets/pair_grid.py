@@ -11,7 +11,7 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractScrollArea
 
-from .image_utils import to_qimage
+from faceviz_gui.gui.widgets.image_utils import to_qimage
 
 CANVAS = QColor("#1d1f23")
 CARD = QColor("#2b2e34")

@@ -63,5 +63,5 @@ class RunPairPicker(QWidget):
     def swap(self) -> None:
         a, b = self.paths()
         if a and b:
-            from ...core.runs import Run
+            from faceviz_gui.core.runs import Run
             self.set_runs(Run(b), Run(a))
