@@ -13,9 +13,9 @@ import time
 import numpy as np
 import torch
 
-from faceviz_gui.core.attention import attribute, last_conv_layer
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.attention.methods import attribute, last_conv_layer
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.specs import find_spec
 
 
 def _median_ms(fns: dict, repeats: int) -> dict[str, float]:

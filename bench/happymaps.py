@@ -39,10 +39,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from faceviz_gui.core import happymaps as hm  # noqa: E402
-from faceviz_gui.core.faceset import normalize  # noqa: E402
-from faceviz_gui.core.nets import build_model  # noqa: E402
-from faceviz_gui.core.specs import find_spec  # noqa: E402
+from faceviz_gui.core.maps import happymaps as hm  # noqa: E402
+from faceviz_gui.core.data.faceset import normalize  # noqa: E402
+from faceviz_gui.core.training.nets import build_model  # noqa: E402
+from faceviz_gui.core.training.specs import find_spec  # noqa: E402
 
 SIZES = {4: "32x30", 2: "64x60", 1: "128x120"}
 
@@ -51,8 +51,8 @@ def model_for(scale: int, train: bool):
     spec = find_spec("experiment0").copy(scale=scale)
     if not train:
         return build_model(spec, seed=0)
-    from faceviz_gui.core.synth import synthetic_faceset
-    from faceviz_gui.core.training import fit
+    from faceviz_gui.core.data.synth import synthetic_faceset
+    from faceviz_gui.core.training.fit import fit
     spec.train.epochs = 2
     data = synthetic_faceset(scale=scale, n_people=8, seed=0)
     with tempfile.TemporaryDirectory() as root:

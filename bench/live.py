@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import torch
 
-from faceviz_gui.core.live import LivePipeline
+from faceviz_gui.core.live.pipeline import LivePipeline
 
 
 def rss_mb() -> float:
@@ -33,10 +33,10 @@ def rss_mb() -> float:
 def head_image() -> tuple[np.ndarray, str]:
     cmu = os.environ.get("FACEVIZ_CMU_DIR")
     if cmu and Path(cmu).is_dir():
-        from faceviz_gui.core.data_pgm import read_pgm
+        from faceviz_gui.core.data.pgm import read_pgm
         path = sorted(Path(cmu).glob("*/*_straight_neutral_open.pgm"))[0]
         return np.round(read_pgm(path) * 255).astype(np.uint8), f"CMU {path.name}"
-    from faceviz_gui.core.synth import synthetic_faceset
+    from faceviz_gui.core.data.synth import synthetic_faceset
     fs = synthetic_faceset(scale=1, n_people=1, seed=0)
     return np.round(fs.images[0] * 255).astype(np.uint8), "synthetic face"
 
@@ -78,11 +78,11 @@ def main() -> int:
     cv2.setNumThreads(1)
 
     if args.run:
-        from faceviz_gui.core.runs import find_run
+        from faceviz_gui.core.training.runs import find_run
         model = find_run(args.run).load_model()
     else:
-        from faceviz_gui.core.nets import build_model
-        from faceviz_gui.core.specs import find_spec
+        from faceviz_gui.core.training.nets import build_model
+        from faceviz_gui.core.training.specs import find_spec
         model = build_model(find_spec("experiment0").copy(scale=args.scale), seed=0)
     head, what = head_image()
     pipe = LivePipeline(model, method=args.method)

@@ -26,9 +26,9 @@ from live_helpers import background, cmu_shot, place  # noqa: E402
 
 
 def train(cmu: Path, root: Path, held_out: list[str], epochs: int):
-    from faceviz_gui.core.data_cmu import load_cmu
-    from faceviz_gui.core.specs import find_spec
-    from faceviz_gui.core.training import fit
+    from faceviz_gui.core.data.cmu import load_cmu
+    from faceviz_gui.core.training.specs import find_spec
+    from faceviz_gui.core.training.fit import fit
     spec = find_spec("ex1-4")
     spec.train.epochs = epochs
     spec.split.kind, spec.split.people = "people", held_out
@@ -79,7 +79,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from faceviz_gui.gui.context import AppContext
-    from faceviz_gui.gui.panels.live import LivePanel
+    from faceviz_gui.gui.pages.live.page import LivePanel
     app = QApplication.instance() or QApplication([])
     ctx = AppContext(runs_root=tmp / "runs")
     panel = LivePanel(ctx)
@@ -87,7 +87,7 @@ def main() -> int:
     panel.show()
     panel.select_run(run.path)
     wait(app, lambda: panel.worker is not None)
-    from faceviz_gui.core.faces import detect_face
+    from faceviz_gui.core.live.faces import detect_face
     for path in sorted(p for person in held for p in (cmu / person).glob(f"{person}_left_*.pgm")
                        if not p.stem.endswith(("_2", "_4"))):
         frame, _ = place(cmu_shot(path), 180, 110)

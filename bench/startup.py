@@ -25,7 +25,7 @@ TARGET_S = 1.5
 def launch(home: Path) -> tuple[float, bool]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FACEVIZ_STARTUP_PROBE="1",
                FACEVIZ_HOME=str(home), FACEVIZ_SETTINGS=str(home / "settings.ini"))
-    code = "import sys, faceviz_gui.gui.app as a; sys.exit(a.run_app(['faceviz-gui']))"
+    code = "import sys, faceviz_gui.gui.shell.app as a; sys.exit(a.run_app(['faceviz-gui']))"
     t0 = time.time()
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120)

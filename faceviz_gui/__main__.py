@@ -5,7 +5,7 @@ import sys
 
 
 def main() -> int:
-    from faceviz_gui.gui.app import run_app
+    from faceviz_gui.gui.shell.app import run_app
     return run_app(sys.argv)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ import torch
 
 # Two cores shared with the rest of the suite; one thread keeps runs reproducible and fair.
 torch.set_num_threads(1)
+
+# Helpers that tests in several folders import by plain name (live_helpers, analysis_shots).
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
 
 @pytest.fixture(autouse=True)
@@ -30,14 +34,14 @@ def cmu_dir() -> Path:
 @pytest.fixture(scope="session")
 def synthetic_small():
     """A small synthetic FaceSet at 32x30: 8 people, every pose, expression and eyes."""
-    from faceviz_gui.core.synth import synthetic_faceset
+    from faceviz_gui.core.data.synth import synthetic_faceset
     return synthetic_faceset(scale=4, n_people=8, seed=0)
 
 
 @pytest.fixture(scope="session")
 def tiny_spec():
     """experiment0's architecture at 32x30, a few epochs: trains in seconds."""
-    from faceviz_gui.core.specs import find_spec
+    from faceviz_gui.core.training.specs import find_spec
     spec = find_spec("experiment0")
     spec = spec.copy(scale=4)
     spec.train.epochs = 3
@@ -48,7 +52,7 @@ def tiny_spec():
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory, synthetic_small, tiny_spec):
     """A finished run of the tiny spec on synthetic faces, shared by the analysis tests."""
-    from faceviz_gui.core.training import fit
+    from faceviz_gui.core.training.fit import fit
     root = tmp_path_factory.mktemp("runs")
     result = fit(tiny_spec, synthetic_small, runs_root=root, device="cpu")
     return result.run

@@ -26,11 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_attend(args: argparse.Namespace) -> int:
     from faceviz_gui.core import atomic
-    from faceviz_gui.core.attention import METHODS, attribute_image
-    from faceviz_gui.core.colormaps import COLORMAPS
-    from faceviz_gui.core.imageload import load_image_file
-    from faceviz_gui.core.runs import find_run
-    from faceviz_gui.core.sheets import attention_panel
+    from faceviz_gui.core.attention.methods import METHODS, attribute_image
+    from faceviz_gui.core.attention.colormaps import COLORMAPS
+    from faceviz_gui.core.data.imageload import load_image_file
+    from faceviz_gui.core.training.runs import find_run
+    from faceviz_gui.core.export.sheets import attention_panel
 
     methods = list(METHODS) if args.method == "all" else [args.method]
     if methods[0] not in METHODS:

@@ -23,9 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from faceviz_gui.core.compare import compare_runs
+    from faceviz_gui.core.compare.comparison import compare_runs
     from faceviz_gui.core.errors import FaceVizError
-    from faceviz_gui.core.runs import find_run
+    from faceviz_gui.core.training.runs import find_run
 
     if args.maps and not args.out:
         raise FaceVizError("--maps needs --out DIR (the side-by-side maps are PNG files)")
@@ -34,12 +34,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         run.state_dict()            # RunError now, before any probe data is loaded
     probe = None
     if args.data:
-        from faceviz_gui.core.data import load_source
+        from faceviz_gui.core.data.sources import load_source
         probe = load_source(args.data, run_a.spec.scale)
     cmp = compare_runs(run_a, run_b, probe)
     written = []
     if args.out:
-        from faceviz_gui.core.export import export_comparison
+        from faceviz_gui.core.export.writers import export_comparison
         maps_a = maps_b = None
         if args.maps:
             maps_a, maps_b = _render_matched(cmp, run_a, run_b, args.steps)
@@ -88,7 +88,7 @@ def report(cmp) -> str:
 
 
 def _render_matched(cmp, run_a, run_b, steps: int):
-    from faceviz_gui.core.happymaps import render_layer
+    from faceviz_gui.core.maps.happymaps import render_layer
     layers_a = sorted({la for la, _ in cmp.matches})
     layers_b = sorted({lb for _, lb in cmp.matches})
     print(f"rendering HappyMaps of {len(layers_a)} + {len(layers_b)} layers ({steps} steps)...",

@@ -72,7 +72,7 @@ def _print_import(result) -> None:
 
 
 def cmd_fetch(args) -> int:
-    from faceviz_gui.core.datasets_fetch import UCI_URL, fetch
+    from faceviz_gui.core.data.fetch import UCI_URL, fetch
     bar = _Bar()
     try:
         result = fetch(args.url or UCI_URL, reporter=bar)
@@ -85,7 +85,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from faceviz_gui.core.datasets_fetch import import_archive
+    from faceviz_gui.core.data.fetch import import_archive
     bar = _Bar()
     try:
         result = import_archive(args.path, reporter=bar)
@@ -96,7 +96,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from faceviz_gui.core.synth import write_synthetic
+    from faceviz_gui.core.data.synth import write_synthetic
     if args.people < 1:
         raise FaceVizError("--people must be at least 1")
     out = Path(args.out)
@@ -108,7 +108,7 @@ def cmd_synth(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from faceviz_gui.core import data
+    from faceviz_gui.core.data import sources as data
     source = data.resolve_source(args.dir)
     folder = data.ensure_synthetic() if source == data.SYNTHETIC else Path(source)
     if not folder.is_dir():
@@ -141,8 +141,8 @@ def cmd_check(args) -> int:
 
 
 def _print_counts(sets: dict) -> None:
-    from faceviz_gui.core.data import POSES as poses
-    from faceviz_gui.core.specs import SCALE_SIZES
+    from faceviz_gui.core.data.sources import POSES as poses
+    from faceviz_gui.core.training.specs import SCALE_SIZES
     main = sets.get(2) or next(iter(sets.values()))
     by_pose = Counter((r.person, r.pose) for r in main.records)
     by_scale = {s: Counter(r.person for r in f.records) for s, f in sets.items()}

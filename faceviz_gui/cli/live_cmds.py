@@ -32,9 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
-    from faceviz_gui.core.attention import METHODS
-    from faceviz_gui.core.live import VIDEO_SUFFIXES
-    from faceviz_gui.core.runs import find_run
+    from faceviz_gui.core.attention.methods import METHODS
+    from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES
+    from faceviz_gui.core.training.runs import find_run
 
     if args.method not in METHODS + ("none",):
         raise FaceVizError(f"unknown method {args.method!r} (use {', '.join(METHODS)} or none)")
@@ -52,7 +52,7 @@ def _video(run, path: Path, args) -> int:
     import cv2
     import numpy as np
 
-    from faceviz_gui.core.live import LivePipeline
+    from faceviz_gui.core.live.pipeline import LivePipeline
 
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
@@ -92,8 +92,8 @@ def _video(run, path: Path, args) -> int:
 
 
 def _photos(run, what, args) -> int:
-    from faceviz_gui.core.evaluation import format_report
-    from faceviz_gui.core.photo_eval import evaluate_folder
+    from faceviz_gui.core.training.evaluation import format_report
+    from faceviz_gui.core.live.photo_eval import evaluate_folder
 
     ev = evaluate_folder(run, what, crop_faces=not args.no_crop_faces, method=args.method)
     if args.csv:

@@ -55,8 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from faceviz_gui.core.nets import build_model
-    from faceviz_gui.core.specs import find_spec, list_specs
+    from faceviz_gui.core.training.nets import build_model
+    from faceviz_gui.core.training.specs import find_spec, list_specs
     rows = []
     for name, path in list_specs().items():
         try:
@@ -72,8 +72,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from faceviz_gui.core.nets import build_model
-    from faceviz_gui.core.specs import find_spec
+    from faceviz_gui.core.training.nets import build_model
+    from faceviz_gui.core.training.specs import find_spec
     spec = find_spec(args.experiment)
     model = build_model(spec)
     print(f"{spec.name}: {spec.description}")
@@ -153,7 +153,7 @@ def set_threads(n: int | None) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     set_threads(args.threads)
-    from faceviz_gui.core import training
+    from faceviz_gui.core.training import fit as training
     if bool(args.experiment) == bool(args.resume):
         raise FaceVizError("give an EXPERIMENT to train, or --resume RUN (not both)")
     if args.epochs is not None and args.epochs < 1:
@@ -173,8 +173,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                 raise FaceVizError("--epochs and --seed cannot change a run being resumed")
             data = None
             if args.data:
-                from faceviz_gui.core.data import load_source
-                from faceviz_gui.core.runs import find_run
+                from faceviz_gui.core.data.sources import load_source
+                from faceviz_gui.core.training.runs import find_run
                 data = load_source(args.data, find_run(args.resume, args.runs).spec.scale)
             result = training.resume(args.resume, data, reporter, args.device, args.runs)
         else:
@@ -203,7 +203,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from faceviz_gui.core.paths import runs_dir
-    from faceviz_gui.core.runs import list_runs
+    from faceviz_gui.core.training.runs import list_runs
     rows = [r.summary() for r in list_runs(args.runs, args.experiment)]
     if args.json:
         print(json.dumps(rows))
@@ -218,21 +218,21 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from faceviz_gui.core.evaluation import evaluate, format_report, run_test_set
-    from faceviz_gui.core.runs import find_run
+    from faceviz_gui.core.training.evaluation import evaluate, format_report, run_test_set
+    from faceviz_gui.core.training.runs import find_run
     run = find_run(args.run, args.runs)
     spec = run.spec
     if args.crop_faces:
         if not args.data:
             raise FaceVizError("--crop-faces needs --data FOLDER (photos to crop)")
         try:
-            from faceviz_gui.core.faces import load_cropped_folder
+            from faceviz_gui.core.live.faces import load_cropped_folder
         except ImportError:
             raise FaceVizError("--crop-faces is not available in this build "
-                               "(faceviz_gui.core.faces is missing)") from None
+                               "(faceviz_gui.core.live.faces is missing)") from None
         data = load_cropped_folder(args.data, spec.input_size)
     elif args.data:
-        from faceviz_gui.core.data import load_images
+        from faceviz_gui.core.data.sources import load_images
         if not Path(args.data).is_dir():
             raise FaceVizError(f"--data {args.data}: not a folder")
         data = load_images(args.data, spec.scale)

@@ -96,7 +96,7 @@ class AppContext(QObject):
             with self._data_lock:
                 if key in self._facesets:
                     return self._facesets[key]
-            from faceviz_gui.core import data
+            from faceviz_gui.core.data import sources as data
             if reporter is not None:
                 reporter.report(kind="stage", message=f"Loading data ({describe_source(source)})")
             faces = data.load_source(source, int(scale), reporter=reporter)

@@ -32,7 +32,7 @@ def gui_settings(tmp_path) -> QSettings:
 @pytest.fixture
 def tiny_experiment(faceviz_home):
     """experiment0 at scale 4 saved as the user's experiment "tiny"; a few batches per epoch."""
-    from faceviz_gui.core.specs import find_spec, user_models_dir
+    from faceviz_gui.core.training.specs import find_spec, user_models_dir
     spec = find_spec("experiment0").copy(scale=4, name=TINY, description="experiment0 at 32x30")
     spec.train.epochs = 4
     spec.train.batch_size = 16
@@ -41,7 +41,7 @@ def tiny_experiment(faceviz_home):
 
 @pytest.fixture
 def small_faces_2():
-    from faceviz_gui.core.synth import synthetic_faceset
+    from faceviz_gui.core.data.synth import synthetic_faceset
     return synthetic_faceset(scale=2, n_people=3, seed=0)
 
 
@@ -51,7 +51,7 @@ def make_window(qtbot, tmp_path, gui_settings, synthetic_small, small_faces_2, t
     whose data (in-memory synthetic faces at scales 4 and 2) is loaded: the real warm-up job
     runs, it just finds the data already there."""
     from faceviz_gui.gui.context import AppContext
-    from faceviz_gui.gui.main_window import MainWindow
+    from faceviz_gui.gui.shell.main_window import MainWindow
 
     def make(settings: QSettings | None = None, runs: Path | None = None, size=(1400, 900)):
         ctx = AppContext(runs_root=runs or tmp_path / "runs", data_source="synthetic",

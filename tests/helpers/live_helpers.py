@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from faceviz_gui.core.data_pgm import read_pgm
+from faceviz_gui.core.data.pgm import read_pgm
 
 ZOOM = 2.5  # a 128x120 CMU shot becomes a 320x300 head in the frame, as on a webcam
 
@@ -52,9 +52,9 @@ def shots(cmu_dir: Path, pose: str, n: int, people: list[str] | None = None) -> 
 
 def train_pose_run(cmu_dir: Path, root: Path, epochs: int = 12):
     """ex1-4 (four poses) at 32x30 on the CMU _4 files: a few seconds on one core."""
-    from faceviz_gui.core.data_cmu import load_cmu
-    from faceviz_gui.core.specs import find_spec
-    from faceviz_gui.core.training import fit
+    from faceviz_gui.core.data.cmu import load_cmu
+    from faceviz_gui.core.training.specs import find_spec
+    from faceviz_gui.core.training.fit import fit
     spec = find_spec("ex1-4").copy(scale=4)
     spec.train.epochs = epochs
     spec.train.batch_size = 32

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from faceviz_gui.core import colormaps
+from faceviz_gui.core.attention import colormaps
 from faceviz_gui.core.errors import FaceVizError
 
 METHODS = ("gradcam", "saliency", "ig", "guided", "occlusion")
@@ -97,7 +97,7 @@ def attribute(model, x, method: str = "gradcam", target: int | str | None = None
 def attribute_image(model, grey: np.ndarray, method: str = "gradcam",
                     target: int | str | None = None, **options) -> AttentionResult:
     """As :func:`attribute`, from a grey image in [0, 1] at the model's input size."""
-    from faceviz_gui.core.faceset import normalize
+    from faceviz_gui.core.data.faceset import normalize
     return attribute(model, normalize(np.asarray(grey, dtype=np.float32)), method, target,
                      **options)
 

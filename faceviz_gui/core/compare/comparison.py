@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from faceviz_gui.core.errors import DataError, RunError
-from faceviz_gui.core.faceset import FaceSet, normalize
-from faceviz_gui.core.similarity import UnitMatch, cka_from_grams, centered_gram, match_units, unit_features
+from faceviz_gui.core.data.faceset import FaceSet, normalize
+from faceviz_gui.core.compare.similarity import UnitMatch, cka_from_grams, centered_gram, match_units, unit_features
 from faceviz_gui.core.tasks import NullReporter, Reporter
 
 # Verdict thresholds. Kornblith et al. (2019) find the same architecture trained from two
@@ -119,7 +119,7 @@ def compare_runs(run_a, run_b, probe: FaceSet | None = None,
     reporter = reporter or NullReporter()
     model_a, model_b = run_a.load_model("cpu"), run_b.load_model("cpu")  # no weights: fail now
     if probe is None:
-        from faceviz_gui.core.evaluation import run_test_set
+        from faceviz_gui.core.training.evaluation import run_test_set
         probe = run_test_set(run_a)
     if len(probe) < MIN_PROBE:
         raise RunError(f"comparing needs at least {MIN_PROBE} probe images; got {len(probe)}")
@@ -220,7 +220,7 @@ def _fit_to(probe: FaceSet, model, side: str, run, notes: list[str]) -> np.ndarr
     if abs(w / h - pw / ph) > 0.05:
         raise RunError(f"run {run.id} takes {w}x{h} images and the probe is {pw}x{ph}: "
                        "different shapes, so they cannot share a probe set")
-    from faceviz_gui.core.imageload import resize_area
+    from faceviz_gui.core.data.imageload import resize_area
     notes.append(f"probe resized from {pw}x{ph} to {w}x{h} for run {side} ({run.id})")
     return np.stack([resize_area(im, (h, w)) for im in probe.images])
 
@@ -264,7 +264,7 @@ _TASK_MAPS = {("pose", "left"): {"straight": "not_left", "left": "left", "right"
 
 
 def _decisions(cmp: Comparison, task_a: str, task_b: str, out_a, out_b, probe: FaceSet):
-    from faceviz_gui.core.specs import TASK_CLASSES
+    from faceviz_gui.core.training.specs import TASK_CLASSES
     pred_a, pred_b = out_a.argmax(axis=1), out_b.argmax(axis=1)
     cmp.accuracy_a = _accuracy(pred_a, probe, task_a)
     cmp.accuracy_b = _accuracy(pred_b, probe, task_b)

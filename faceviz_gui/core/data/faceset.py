@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from faceviz_gui.core.errors import DataError
-from faceviz_gui.core.specs import TASK_CLASSES
+from faceviz_gui.core.training.specs import TASK_CLASSES
 
 # Fixed, not per data set: maps and attention stay comparable across runs and data sets.
 PIXEL_MEAN = 0.5

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from faceviz_gui.core.data_pgm import MAX_PIXELS, PGMError, decode_pgm
+from faceviz_gui.core.data.pgm import MAX_PIXELS, PGMError, decode_pgm
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm", ".pbm",
                             ".gif", ".tif", ".tiff", ".webp"})

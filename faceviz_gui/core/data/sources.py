@@ -11,13 +11,13 @@ import os
 from pathlib import Path
 
 from faceviz_gui.core import paths
-from faceviz_gui.core.data_cmu import EXPRESSIONS, EYES, NAMING, POSES, has_cmu_files, load_cmu, parse_cmu_name
-from faceviz_gui.core.data_photos import POSE_FOLDERS, load_photo_folder
-from faceviz_gui.core.data_split import make_split
+from faceviz_gui.core.data.cmu import EXPRESSIONS, EYES, NAMING, POSES, has_cmu_files, load_cmu, parse_cmu_name
+from faceviz_gui.core.data.photos import POSE_FOLDERS, load_photo_folder
+from faceviz_gui.core.data.split import make_split
 from faceviz_gui.core.errors import DataError
-from faceviz_gui.core.faceset import FaceSet
-from faceviz_gui.core.imageload import decode_image, load_image_file
-from faceviz_gui.core.specs import SCALE_SIZES
+from faceviz_gui.core.data.faceset import FaceSet
+from faceviz_gui.core.data.imageload import decode_image, load_image_file
+from faceviz_gui.core.training.specs import SCALE_SIZES
 from faceviz_gui.core.tasks import Reporter
 
 __all__ = [
@@ -82,7 +82,7 @@ def load_images(root: str | os.PathLike, scale: int = 2, reporter: Reporter | No
 
 def ensure_synthetic(reporter: Reporter | None = None) -> Path:
     """The default synthetic set on disk, generated on first use (later calls just return it)."""
-    from faceviz_gui.core.synth import write_synthetic
+    from faceviz_gui.core.data.synth import write_synthetic
     folder = synthetic_dir()
     if not (folder / _COMPLETE).exists():
         write_synthetic(folder, SYNTHETIC_PEOPLE, SYNTHETIC_SEED, reporter=reporter)

@@ -9,8 +9,8 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from faceviz_gui.core import colormaps
-from faceviz_gui.core.maptypes import FilterMap, LayerMaps
+from faceviz_gui.core.attention import colormaps
+from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
 
 VARIANTS = ("raw", "stretched")
 BG, INK, FAINT, DEAD = (255, 255, 255), (20, 20, 20), (110, 110, 110), (210, 30, 30)
@@ -206,7 +206,7 @@ def _ids(units: list[int], limit: int = 24) -> str:
 def attention_panel(grey: np.ndarray, results: list, title: str = "", factor: int = 4,
                     colormap: str = "jet", alpha: float = 0.5) -> Image.Image:
     """The input face, then one overlay per attention result, enlarged, with captions."""
-    from faceviz_gui.core.attention import METHOD_NAMES, overlay
+    from faceviz_gui.core.attention.methods import METHOD_NAMES, overlay
 
     h, w = grey.shape
     cw, ch = w * factor, h * factor

@@ -310,6 +310,6 @@ def __getattr__(name: str):
     # The photo-folder helpers live in faces_folder.py (this file stays about one frame);
     # they are still reachable as faces.load_cropped_folder etc.
     if name in _FOLDER_NAMES:
-        from faceviz_gui.core import faces_folder
+        from faceviz_gui.core.live import faces_folder
         return getattr(faces_folder, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.evaluation import evaluate, predict
-from faceviz_gui.core.faces_folder import crop_files, crop_folder, loose_files
-from faceviz_gui.core.faceset import FaceSet, Skipped, normalize
+from faceviz_gui.core.training.evaluation import evaluate, predict
+from faceviz_gui.core.live.faces_folder import crop_files, crop_folder, loose_files
+from faceviz_gui.core.data.faceset import FaceSet, Skipped, normalize
 from faceviz_gui.core.tasks import NullReporter, Throttle
 
 CSV_FIELDS = ("path", "person", "true", "predicted", "confidence", "correct", "face_found",
@@ -99,7 +99,7 @@ def evaluate_folder(run, root, crop_faces: bool = True, method: str = "gradcam",
     (``method`` "none" skips them). ``root`` may also be a list of photo files: those in a
     folder named like a pose are labelled by it, the rest are predicted but not scored.
     Stops early, with the rows so far, when asked."""
-    from faceviz_gui.core.attention import attribute
+    from faceviz_gui.core.attention.methods import attribute
 
     reporter = reporter or NullReporter()
     if not run.has_weights:

@@ -15,8 +15,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from faceviz_gui.core.faces import Box, FaceDetector, FaceTracker, centred_rect, crop_rect, to_grey_uint8
-from faceviz_gui.core.faceset import normalize
+from faceviz_gui.core.live.faces import Box, FaceDetector, FaceTracker, centred_rect, crop_rect, to_grey_uint8
+from faceviz_gui.core.data.faceset import normalize
 
 NO_ATTENTION = "none"
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
@@ -123,7 +123,7 @@ class LivePipeline:
             if not heat.any():
                 notes.append(f"no positive evidence for {self.classes[predicted]!r}")
         elif self.method != NO_ATTENTION:
-            from faceviz_gui.core.attention import attribute
+            from faceviz_gui.core.attention.methods import attribute
             res = attribute(self.model, x, self.method, target=predicted)
             heat, notes = res.heatmap, res.notes
         t4 = time.perf_counter()

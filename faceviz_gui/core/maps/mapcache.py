@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from faceviz_gui.core import atomic
-from faceviz_gui.core.maptypes import FilterMap, LayerMaps
+from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
 
 SUBDIR = "happymaps"
 

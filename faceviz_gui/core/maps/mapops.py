@@ -8,7 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from faceviz_gui.core.nets import FaceNet, NamedLayer
+from faceviz_gui.core.training.nets import FaceNet, NamedLayer
 
 SHIFT = 0.06                 # of the image size
 SCALE_RANGE = (0.95, 1.05)

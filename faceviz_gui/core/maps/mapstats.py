@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from faceviz_gui.core.fourier import high_frequency_share
+from faceviz_gui.core.maps.fourier import high_frequency_share
 
 FLAT_STD = 0.02          # a map whose pixels barely vary is "static" whatever the net does
 SATURATED_SHARE = 0.5    # more than half the pixels pinned at black or white: "all on"

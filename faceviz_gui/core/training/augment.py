@@ -19,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from faceviz_gui.core.faceset import PIXEL_STD, FaceSet
-from faceviz_gui.core.specs import TASK_CLASSES, AugmentSpec
+from faceviz_gui.core.data.faceset import PIXEL_STD, FaceSet
+from faceviz_gui.core.training.specs import TASK_CLASSES, AugmentSpec
 
 
 def flipped_labels(data: FaceSet, task: str) -> np.ndarray:

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from faceviz_gui.core.errors import DataError, RunError
-from faceviz_gui.core.faceset import FaceSet, normalize
-from faceviz_gui.core.specs import TASK_CLASSES
+from faceviz_gui.core.data.faceset import FaceSet, normalize
+from faceviz_gui.core.training.specs import TASK_CLASSES
 
 
 @torch.no_grad()
@@ -91,7 +91,7 @@ def run_test_set(run, data: FaceSet | None = None) -> FaceSet:
     if not split or "test" not in split:
         raise RunError(f"run {run.id} has no split.json; evaluate it with --data instead")
     if data is None:
-        from faceviz_gui.core import data as data_mod
+        from faceviz_gui.core.data import sources as data_mod
         source = run.status.get("data", "")
         if not source:
             raise RunError(f"run {run.id} does not record its data source; use --data")

@@ -21,17 +21,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from faceviz_gui.core import atomic, checkpoint
-from faceviz_gui.core.checkpoint import Progress
+from faceviz_gui.core import atomic
+from faceviz_gui.core.training import checkpoint
+from faceviz_gui.core.training.checkpoint import Progress
 from faceviz_gui.core.errors import FaceVizError, RunError, SpecError
-from faceviz_gui.core.evaluation import select_by_paths
-from faceviz_gui.core.faceset import FaceSet
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.runs import Run, create_run, find_run
-from faceviz_gui.core.specs import ExperimentSpec
+from faceviz_gui.core.training.evaluation import select_by_paths
+from faceviz_gui.core.data.faceset import FaceSet
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.runs import Run, create_run, find_run
+from faceviz_gui.core.training.specs import ExperimentSpec
 from faceviz_gui.core.tasks import NullReporter, Reporter
-from faceviz_gui.core.trainloop import loss_fn, make_optimizer, train_loop  # noqa: F401  (re-exported)
-from faceviz_gui.core.transfer import apply_transfer, freeze
+from faceviz_gui.core.training.loop import loss_fn, make_optimizer, train_loop  # noqa: F401  (re-exported)
+from faceviz_gui.core.training.transfer import apply_transfer, freeze
 
 
 @dataclass
@@ -61,7 +62,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def _split(data: FaceSet, spec: ExperimentSpec) -> dict[str, np.ndarray]:
-    from faceviz_gui.core.data import make_split
+    from faceviz_gui.core.data.sources import make_split
     split = make_split(data, spec.split, spec.task, spec.train.seed)
     if len(split["train"]) == 0 or len(split["test"]) == 0:
         raise FaceVizError(f"the data ({len(data)} images) is too small to split into "
@@ -120,7 +121,7 @@ def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | Non
         if not source:
             raise RunError(f"run {run.id} does not record its data source; pass the data")
         reporter.report(kind="stage", message=f"loading {source}")
-        from faceviz_gui.core.data import load_source
+        from faceviz_gui.core.data.sources import load_source
         data = load_source(source, spec.scale)
     saved = run.split
     if not saved.get("train"):
@@ -158,8 +159,8 @@ def train_experiment(spec: ExperimentSpec | str, source: str | None = None,
                      device: str | torch.device = "auto", epochs: int | None = None,
                      seed: int | None = None) -> RunResult:
     """Load the data (``--data``, FACEVIZ_DATA, the user's CMU copy, else synthetic), then fit."""
-    from faceviz_gui.core.data import load_source, resolve_source
-    from faceviz_gui.core.specs import find_spec
+    from faceviz_gui.core.data.sources import load_source, resolve_source
+    from faceviz_gui.core.training.specs import find_spec
     spec = find_spec(spec) if isinstance(spec, str) else spec.copy()
     if epochs is not None:
         if epochs < 1:

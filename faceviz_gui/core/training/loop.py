@@ -15,15 +15,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from faceviz_gui.core import checkpoint
-from faceviz_gui.core.augment import augment_batch, batch_generator, flipped_labels, seed_for
-from faceviz_gui.core.checkpoint import Progress
+from faceviz_gui.core.training import checkpoint
+from faceviz_gui.core.training.augment import augment_batch, batch_generator, flipped_labels, seed_for
+from faceviz_gui.core.training.checkpoint import Progress
 from faceviz_gui.core.errors import SpecError
-from faceviz_gui.core.evaluation import evaluate
-from faceviz_gui.core.faceset import FaceSet, normalize
-from faceviz_gui.core.nets import FaceNet
-from faceviz_gui.core.runs import Run
-from faceviz_gui.core.specs import ExperimentSpec
+from faceviz_gui.core.training.evaluation import evaluate
+from faceviz_gui.core.data.faceset import FaceSet, normalize
+from faceviz_gui.core.training.nets import FaceNet
+from faceviz_gui.core.training.runs import Run
+from faceviz_gui.core.training.specs import ExperimentSpec
 from faceviz_gui.core.tasks import Reporter, Throttle
 
 

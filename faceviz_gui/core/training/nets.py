@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from faceviz_gui.core.specs import ExperimentSpec, LayerSpec
+from faceviz_gui.core.training.specs import ExperimentSpec, LayerSpec
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import torch
 
 from faceviz_gui.core.errors import FaceVizError, SpecError
-from faceviz_gui.core.nets import FaceNet
-from faceviz_gui.core.specs import ExperimentSpec
+from faceviz_gui.core.training.nets import FaceNet
+from faceviz_gui.core.training.specs import ExperimentSpec
 
 
 def _layer_of(key: str) -> str:
@@ -26,7 +26,7 @@ def apply_transfer(spec: ExperimentSpec, model: FaceNet,
     src = spec.source or spec.name
     loaded: list[str] = []
     if spec.transfer.from_run:
-        from faceviz_gui.core.runs import find_run
+        from faceviz_gui.core.training.runs import find_run
         try:
             donor = find_run(spec.transfer.from_run, runs_root)
             weights = donor.state_dict()
@@ -58,7 +58,7 @@ def apply_transfer(spec: ExperimentSpec, model: FaceNet,
 
 
 def _donor_layer_names(donor) -> list[str]:
-    from faceviz_gui.core.nets import build_model
+    from faceviz_gui.core.training.nets import build_model
     return build_model(donor.spec).layer_names
 
 

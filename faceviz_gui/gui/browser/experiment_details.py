@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from faceviz_gui.core.specs import ExperimentSpec, is_builtin
+from faceviz_gui.core.training.specs import ExperimentSpec, is_builtin
 
 _arch_cache: dict[tuple[str, float], list] = {}
 # Short type names: four columns must fit a narrow dock.
@@ -19,7 +19,7 @@ def architecture(spec: ExperimentSpec) -> list:
     """nets.layer_info() for the spec, cached by file and modification time (needs torch)."""
     key = (spec.source, _mtime(spec.source))
     if key not in _arch_cache or not spec.source:
-        from faceviz_gui.core.nets import build_model
+        from faceviz_gui.core.training.nets import build_model
         _arch_cache[key] = build_model(spec, seed=0).layer_info()
     return _arch_cache[key]
 

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (QHBoxLayout, QMenu, QMessageBox, QSplitter, QStac
                                QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.specs import is_builtin, list_specs, load_spec
+from faceviz_gui.core.training.specs import is_builtin, list_specs, load_spec
 from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.panels.experiment_details import ExperimentDetails
-from faceviz_gui.gui.panels.run_details import STATE_COLORS, RunDetails, percent, short_date
+from faceviz_gui.gui.browser.experiment_details import ExperimentDetails
+from faceviz_gui.gui.widgets.run_details import STATE_COLORS, RunDetails, percent, short_date
 
 KIND, KEY = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
 
@@ -147,13 +147,13 @@ class ExperimentBrowser(QWidget):
         finally:
             self._syncing = False
         if keep and self._select_key(*keep, emit=False) and keep[0] == "run":
-            from faceviz_gui.core.runs import Run
+            from faceviz_gui.core.training.runs import Run
             self.run_details.show_run(Run(keep[1]))  # its state, epochs and scores moved on
 
     def _runs_by_experiment(self) -> dict[str, list]:
         if not self.context.core_ready:
             return {}
-        from faceviz_gui.core.runs import list_runs
+        from faceviz_gui.core.training.runs import list_runs
         out: dict[str, list] = {}
         for run in list_runs(self.context.runs_root):
             out.setdefault(run.status.get("experiment", ""), []).append(run)
@@ -178,7 +178,7 @@ class ExperimentBrowser(QWidget):
         item = self._find("run", path)
         if item is None or not Path(path).is_dir():
             return
-        from faceviz_gui.core.runs import Run
+        from faceviz_gui.core.training.runs import Run
         run = Run(path)
         fresh = self._run_item(run)
         for col in (0, 1):
@@ -273,7 +273,7 @@ class ExperimentBrowser(QWidget):
                 self.context.runSelected.emit(latest)
 
     def _show_run(self, path: str, experiment: str) -> None:
-        from faceviz_gui.core.runs import Run
+        from faceviz_gui.core.training.runs import Run
         self.run_details.show_run(Run(path))
         self.details.setCurrentWidget(self.run_details)
         if experiment != self.context.current_experiment:
@@ -287,7 +287,7 @@ class ExperimentBrowser(QWidget):
             if self._find("run", path) is None:
                 self.refresh()
             if self._select_key("run", path, emit=False):
-                from faceviz_gui.core.runs import Run
+                from faceviz_gui.core.training.runs import Run
                 self.run_details.show_run(Run(path))
                 self.details.setCurrentWidget(self.run_details)
 
@@ -304,7 +304,7 @@ class ExperimentBrowser(QWidget):
     def can_resume(self, path: str) -> bool:
         if not path or self.context.training:  # one training job at a time
             return False
-        from faceviz_gui.core.runs import Run
+        from faceviz_gui.core.training.runs import Run
         run = Run(path)
         return run.state in ("stopped", "failed", "running") and (run.path / "split.json").exists()
 
@@ -347,7 +347,7 @@ class ExperimentBrowser(QWidget):
         self.context.show_status(f"Deleted {Path(path).name}", 5000)
 
     def new_experiment(self) -> None:
-        from faceviz_gui.gui.panels.spec_editor import SpecEditorDialog
+        from faceviz_gui.gui.browser.spec_editor import SpecEditorDialog
         name = self.selected_experiment() or "experiment0"
         try:
             base = load_spec(list_specs()[name])

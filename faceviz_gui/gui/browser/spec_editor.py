@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QWidget)
 
 from faceviz_gui.core.errors import SpecError
-from faceviz_gui.core.specs import (SCALE_SIZES, TASK_CLASSES, ExperimentSpec, from_dict, list_specs,
+from faceviz_gui.core.training.specs import (SCALE_SIZES, TASK_CLASSES, ExperimentSpec, from_dict, list_specs,
                            user_models_dir)
 from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.panels.spec_layers import LayerTable, layer_names
+from faceviz_gui.gui.browser.spec_layers import LayerTable, layer_names
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LAYER_FIELD = re.compile(r"^layers\[(\d+)\](?:\.(\w+))?$")
@@ -207,7 +207,7 @@ class SpecEditorDialog(QDialog):
         runs = QComboBox()
         runs.addItem("(none: random initial weights)", "")
         if self.context is not None and self.context.core_ready:
-            from faceviz_gui.core.runs import list_runs
+            from faceviz_gui.core.training.runs import list_runs
             for r in reversed(list_runs(self.context.runs_root)):
                 if r.has_weights:
                     runs.addItem(f"{r.id} ({r.state})", str(r.path))

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHeaderView, QSpinBox,
                                QTableWidget, QWidget)
 
-from faceviz_gui.core.specs import ACTIVATIONS, LAYER_TYPES, LayerSpec
+from faceviz_gui.core.training.specs import ACTIVATIONS, LAYER_TYPES, LayerSpec
 
 COLUMNS = ("type", "size", "kernel", "padding", "pool", "rate", "activation")
 HEADERS = ("Type", "Filters / units", "Kernel", "Padding", "Pool", "Dropout", "Activation")

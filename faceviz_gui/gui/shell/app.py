@@ -90,7 +90,7 @@ def run_app(argv: list[str]) -> int:
     install_gc_guard(app)  # collect cycles on the UI thread only (see gc_guard.py)
 
     from faceviz_gui.gui.context import AppContext
-    from faceviz_gui.gui.main_window import MainWindow
+    from faceviz_gui.gui.shell.main_window import MainWindow
     settings = keys.app_settings()
     source = args.data or os.environ.get("FACEVIZ_DATA") or keys.text(settings, keys.DATA_SOURCE) or None
     context = AppContext(runs_root=args.runs, data_source=source, settings=settings)

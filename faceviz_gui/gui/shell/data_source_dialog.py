@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFileDia
 
 def cmu_copy_dir() -> Path:
     """Where File > Import CMU data (and `faceviz data import`) puts the faces."""
-    from faceviz_gui.core.data import cmu_copy_dir as copy_dir
+    from faceviz_gui.core.data.sources import cmu_copy_dir as copy_dir
     return copy_dir()
 
 

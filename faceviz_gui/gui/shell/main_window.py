@@ -10,11 +10,11 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
 
 from faceviz_gui.gui import settings as keys
 from faceviz_gui.gui.context import AppContext, describe_source
-from faceviz_gui.gui.live_drops import FileDropFilter
-from faceviz_gui.gui.pages import PAGES, PageHost
-from faceviz_gui.gui.panels.experiments import ExperimentBrowser
-from faceviz_gui.gui.startup import Startup
-from faceviz_gui.gui.window_actions import WindowActions
+from faceviz_gui.gui.pages.live.drops import FileDropFilter
+from faceviz_gui.gui.shell.page_host import PAGES, PageHost
+from faceviz_gui.gui.browser.experiments import ExperimentBrowser
+from faceviz_gui.gui.shell.startup import Startup
+from faceviz_gui.gui.shell.window_actions import WindowActions
 
 
 class MainWindow(QMainWindow):
@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
 
     def zoom(self, factor: float | None) -> None:
         """factor None resets; otherwise multiplies the current zoom."""
-        from faceviz_gui.gui.app import apply_zoom
+        from faceviz_gui.gui.shell.app import apply_zoom
         current = keys.number(self.context.settings, keys.ZOOM, 1.0)
         new = 1.0 if factor is None else min(2.0, max(0.6, current * factor))
         self.context.settings.setValue(keys.ZOOM, new)
@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
             self.show_page(page)
         zoom = keys.number(s, keys.ZOOM, 1.0)
         if zoom != 1.0:
-            from faceviz_gui.gui.app import apply_zoom
+            from faceviz_gui.gui.shell.app import apply_zoom
             apply_zoom(QApplication.instance(), self._base_font_pt, zoom)
         self.browser.restore_selection(keys.text(s, keys.LAST_EXPERIMENT),
                                        keys.text(s, keys.LAST_RUN))

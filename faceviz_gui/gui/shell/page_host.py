@@ -26,13 +26,13 @@ class PageDef:
 
 
 PAGES = (
-    PageDef("training", "Training", "faceviz_gui.gui.panels.training", "TrainingPanel",
+    PageDef("training", "Training", "faceviz_gui.gui.pages.training.page", "TrainingPanel",
             "Train the selected experiment and watch loss and accuracy grow", heavy=False),
-    PageDef("gallery", "Gallery", "faceviz_gui.gui.panels.gallery", "GalleryPanel",
+    PageDef("gallery", "Gallery", "faceviz_gui.gui.pages.gallery.page", "GalleryPanel",
             "Every layer's HappyMaps for the selected run"),
-    PageDef("compare", "Compare", "faceviz_gui.gui.panels.compare", "ComparePanel",
+    PageDef("compare", "Compare", "faceviz_gui.gui.pages.compare.page", "ComparePanel",
             "Compare what two runs learned: CKA and matched filters"),
-    PageDef("live", "Live test", "faceviz_gui.gui.panels.live", "LivePanel",
+    PageDef("live", "Live test", "faceviz_gui.gui.pages.live.page", "LivePanel",
             "Test a run on a webcam, a video or your own photos, with attention"),
 )
 

@@ -19,14 +19,14 @@ def warm_up(source: str | None, reporter) -> dict:
     reporter.report(kind="stage", message="Loading torch…")
     import torch
     reporter.report(kind="stage", message="Loading FaceViz core…")
-    from faceviz_gui.core import nets, runs  # noqa: F401  (imported here so the UI thread never pays)
+    from faceviz_gui.core.training import nets, runs  # noqa: F401  (imported here so the UI thread never pays)
     try:
-        from faceviz_gui.core import training  # noqa: F401
+        from faceviz_gui.core.training import fit as training  # noqa: F401
     except ImportError:
         pass  # not landed in this checkout; training reports it when asked
     if source is None:
         try:
-            from faceviz_gui.core import data
+            from faceviz_gui.core.data import sources as data
             source = data.resolve_source(None)
         except ImportError:
             source = "synthetic"
@@ -82,7 +82,7 @@ class Startup(QObject):
 
     def _scale(self) -> int:
         try:
-            from faceviz_gui.core.specs import find_spec
+            from faceviz_gui.core.training.specs import find_spec
             return find_spec(self.context.current_experiment).scale
         except Exception:  # no experiment chosen yet, or a broken user spec
             return 2

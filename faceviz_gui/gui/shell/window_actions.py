@@ -7,7 +7,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QStyle
 
-from faceviz_gui.gui.pages import PAGES
+from faceviz_gui.gui.shell.page_host import PAGES
 from faceviz_gui.gui.workers import JobWorker
 
 
@@ -177,7 +177,7 @@ class WindowActions:
 
     def choose_media_paths(self) -> list[str]:
         """Ask for photos, a video or a folder (tests put their paths in here instead)."""
-        from faceviz_gui.gui.live_drops import OpenMediaDialog
+        from faceviz_gui.gui.pages.live.drops import OpenMediaDialog
         return OpenMediaDialog.ask(self.w)
 
     def open_run_folder(self) -> None:
@@ -186,14 +186,14 @@ class WindowActions:
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
     def choose_data_source(self) -> None:
-        from faceviz_gui.gui.data_source_dialog import DataSourceDialog
+        from faceviz_gui.gui.shell.data_source_dialog import DataSourceDialog
         dialog = DataSourceDialog(self.ctx.data_source, self.w)
         if dialog.exec():
             self.ctx.set_data_source(dialog.source())
 
     def export_gallery(self) -> None:
         try:
-            from faceviz_gui.gui.export_dialog import ExportDialog
+            from faceviz_gui.gui.pages.gallery.export_dialog import ExportDialog
         except ImportError:
             QMessageBox.information(self.w, "Export gallery", "Export is coming: it is still being built.")
             return
@@ -201,11 +201,11 @@ class WindowActions:
         dialog.open()
 
     def show_shortcuts(self) -> None:
-        from faceviz_gui.gui.about import ShortcutsDialog
+        from faceviz_gui.gui.shell.about import ShortcutsDialog
         ShortcutsDialog(self.w.actions(), self.w).exec()
 
     def show_about(self) -> None:
-        from faceviz_gui.gui.about import AboutDialog
+        from faceviz_gui.gui.shell.about import AboutDialog
         AboutDialog(self.w).exec()
 
     def import_cmu_data(self) -> None:
@@ -219,12 +219,12 @@ class WindowActions:
 
     def start_import(self, path: str) -> JobWorker | None:
         """`faceviz data import PATH` on a worker; offers the result as the data source."""
-        from faceviz_gui.core import datasets_fetch
+        from faceviz_gui.core.data import fetch as datasets_fetch
         return self._start_data_job(f"Importing {Path(path).name}…", datasets_fetch.import_archive,
                                     path)
 
     def download_cmu_data(self) -> None:
-        from faceviz_gui.core import datasets_fetch
+        from faceviz_gui.core.data import fetch as datasets_fetch
         if QMessageBox.question(
                 self.w, "Download CMU faces",
                 f"Download the CMU Face Images archive (about 40 MB) from\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from faceviz_gui.core.specs import ExperimentSpec
+from faceviz_gui.core.training.specs import ExperimentSpec
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout,
                                QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
-from faceviz_gui.core.maptypes import FilterMap
+from faceviz_gui.core.maps.maptypes import FilterMap
 from faceviz_gui.gui.widgets.image_canvas import ImageCanvas, KernelView
 from faceviz_gui.gui.widgets.image_utils import COLORMAPS, to_qimage
 

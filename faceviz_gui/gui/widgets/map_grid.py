@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip
 
-from faceviz_gui.core.maptypes import FilterMap
+from faceviz_gui.core.maps.maptypes import FilterMap
 from faceviz_gui.gui.widgets.image_utils import to_qimage
 from faceviz_gui.gui.widgets.tile_painter import FINAL, PENDING, PREVIEW, TEXT, TEXT_DIM, paint_tile
 

@@ -1,10 +1,27 @@
 """RunPairPicker: two run combo boxes (A and B) and a swap button."""
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 RUN_ROLE = Qt.ItemDataRole.UserRole
+
+
+def run_label(run) -> str:
+    """One line for a run picker: experiment, when, test accuracy."""
+    st = run.status
+    when = st.get("created", "")
+    try:
+        when = dt.datetime.fromisoformat(when).strftime("%b %d %H:%M")
+    except ValueError:
+        pass
+    acc = (run.evaluation() or {}).get("accuracy")
+    parts = [st.get("experiment") or run.id.split("-")[0], when or run.id]
+    if isinstance(acc, (int, float)):
+        parts.append(f"{acc:.0%}")
+    return "  ·  ".join(parts)
 
 
 class RunPairPicker(QWidget):
@@ -63,5 +80,5 @@ class RunPairPicker(QWidget):
     def swap(self) -> None:
         a, b = self.paths()
         if a and b:
-            from faceviz_gui.core.runs import Run
+            from faceviz_gui.core.training.runs import Run
             self.set_runs(Run(b), Run(a))

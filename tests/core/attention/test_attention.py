@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from faceviz_gui.core.attention import METHODS, attribute, attribute_image, overlay
+from faceviz_gui.core.attention.methods import METHODS, attribute, attribute_image, overlay
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.specs import ExperimentSpec, LayerSpec
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.specs import ExperimentSpec, LayerSpec
 
 H, W = 30, 32  # scale 4
 

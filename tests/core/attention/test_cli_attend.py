@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from faceviz_gui.cli import main
-from faceviz_gui.core.runs import create_run
-from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.training.runs import create_run
+from faceviz_gui.core.training.specs import find_spec
 
 
 @pytest.fixture

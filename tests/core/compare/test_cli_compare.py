@@ -6,14 +6,14 @@ import json
 import pytest
 
 from faceviz_gui.cli import main
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.runs import create_run
-from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.runs import create_run
+from faceviz_gui.core.training.specs import find_spec
 
 
 @pytest.fixture(scope="module")
 def probe_dir(tmp_path_factory):
-    from faceviz_gui.core.synth import write_synthetic
+    from faceviz_gui.core.data.synth import write_synthetic
     return write_synthetic(tmp_path_factory.mktemp("probe") / "faces", n_people=2, seed=5)
 
 

@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from faceviz_gui.core.compare import compare_runs
+from faceviz_gui.core.compare.comparison import compare_runs
 from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.runs import create_run
-from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.runs import create_run
+from faceviz_gui.core.training.specs import find_spec
 from faceviz_gui.core.tasks import RecordingReporter
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from faceviz_gui.core import paths
-from faceviz_gui.core.data import load_source, resolve_source, synthetic_dir
-from faceviz_gui.core.synth import write_synthetic
+from faceviz_gui.core.data.sources import load_source, resolve_source, synthetic_dir
+from faceviz_gui.core.data.synth import write_synthetic
 from faceviz_gui.core.tasks import RecordingReporter
 
 
@@ -22,7 +22,7 @@ def test_resolution_order(tmp_path, monkeypatch):
 
 
 def test_synthetic_source_is_generated_once(monkeypatch):
-    import faceviz_gui.core.data as data
+    import faceviz_gui.core.data.sources as data
     monkeypatch.setattr(data, "SYNTHETIC_PEOPLE", 2)  # the real default is 20; keep it quick
     reporter = RecordingReporter()
     faces = load_source("synthetic", 4, reporter=reporter)
@@ -36,7 +36,7 @@ def test_synthetic_source_is_generated_once(monkeypatch):
 
 
 def test_stop_while_generating_leaves_no_complete_set(monkeypatch):
-    import faceviz_gui.core.data as data
+    import faceviz_gui.core.data.sources as data
     monkeypatch.setattr(data, "SYNTHETIC_PEOPLE", 2)
     reporter = RecordingReporter()
     reporter.stop.set()

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from faceviz_gui.core.data import make_split
+from faceviz_gui.core.data.sources import make_split
 from faceviz_gui.core.errors import DataError
-from faceviz_gui.core.specs import SplitSpec
+from faceviz_gui.core.training.specs import SplitSpec
 
 
 def _check_partition(split, n):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from faceviz_gui.core.data import load_cmu, resolve_source
-from faceviz_gui.core.datasets_fetch import download, fetch, import_archive
+from faceviz_gui.core.data.sources import load_cmu, resolve_source
+from faceviz_gui.core.data.fetch import download, fetch, import_archive
 from faceviz_gui.core.errors import DataError
-from faceviz_gui.core.synth import write_synthetic
+from faceviz_gui.core.data.synth import write_synthetic
 from faceviz_gui.core.tasks import RecordingReporter
 
 

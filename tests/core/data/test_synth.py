@@ -5,9 +5,9 @@ from collections import Counter
 
 import numpy as np
 
-from faceviz_gui.core.data import load_cmu
-from faceviz_gui.core.specs import SCALE_SIZES
-from faceviz_gui.core.synth import synthetic_faceset, write_synthetic
+from faceviz_gui.core.data.sources import load_cmu
+from faceviz_gui.core.training.specs import SCALE_SIZES
+from faceviz_gui.core.data.synth import synthetic_faceset, write_synthetic
 
 
 def test_every_person_has_every_shot(synthetic_small):

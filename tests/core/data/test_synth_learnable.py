@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from faceviz_gui.core.faceset import normalize
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.specs import find_spec
-from faceviz_gui.core.synth import synthetic_faceset
+from faceviz_gui.core.data.faceset import normalize
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.specs import find_spec
+from faceviz_gui.core.data.synth import synthetic_faceset
 
 
 def _train_left(train, epochs: int, seed: int = 0):

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.export import export_comparison, export_gallery
-from faceviz_gui.core.maptypes import FilterMap, LayerMaps
-from faceviz_gui.core.sheets import variant
+from faceviz_gui.core.export.writers import export_comparison, export_gallery
+from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
+from faceviz_gui.core.export.sheets import variant
 from faceviz_gui.core.tasks import RecordingReporter
 
 H, W = 30, 32
@@ -111,7 +111,7 @@ def test_stretched_variant_uses_the_full_range():
 
 
 def test_comparison_export(trained_run, synthetic_small, tmp_path):
-    from faceviz_gui.core.compare import compare_runs
+    from faceviz_gui.core.compare.comparison import compare_runs
     probe = synthetic_small.subset(np.arange(0, len(synthetic_small), 4))
     cmp = compare_runs(trained_run, trained_run, probe)
     maps = [_maps("conv2d_1", "conv2d", 32), _maps("dense_3", "dense", 2)]

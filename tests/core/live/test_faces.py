@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from faceviz_gui.core.faces import (FRAMING, Box, FaceTracker, centred_rect, cmu_rect,
+from faceviz_gui.core.live.faces import (FRAMING, Box, FaceTracker, centred_rect, cmu_rect,
                                     crop_folder, crop_rect, crop_to_cmu, detect_face,
                                     load_cropped_folder)
 from live_helpers import background, cmu_shot, place, shots
@@ -120,7 +120,7 @@ def test_cropped_folder_without_faces_centre_crops(tmp_path, synthetic_small):
 
 
 def test_synthetic_faces_at_known_places_are_found_where_they_were_put():
-    from faceviz_gui.core.synth import synthetic_faceset
+    from faceviz_gui.core.data.synth import synthetic_faceset
     fs = synthetic_faceset(scale=1, n_people=8, seed=0)
     hits = 0
     for i in range(len(fs)):

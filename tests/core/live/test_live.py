@@ -7,10 +7,10 @@ import threading
 import numpy as np
 import pytest
 
-from faceviz_gui.core.faces import Box, cmu_rect
-from faceviz_gui.core.live import LatestFrameSlot, LivePipeline, serve
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.live.faces import Box, cmu_rect
+from faceviz_gui.core.live.pipeline import LatestFrameSlot, LivePipeline, serve
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.specs import find_spec
 from live_helpers import background, cmu_shot, place, pose_run, unseen_shots
 
 POSES = ("straight", "left", "right", "up")
@@ -110,7 +110,7 @@ def test_serve_processes_frames_on_a_worker_and_stops_when_closed(trained_run):
 
 @pytest.mark.cmu
 def test_a_turned_face_in_a_video_is_found_within_three_frames(cmu_dir, tmp_path_factory):
-    from faceviz_gui.core.faces import detect_face
+    from faceviz_gui.core.live.faces import detect_face
     run = pose_run(cmu_dir, tmp_path_factory)
     frames = []
     for path in unseen_shots(run, cmu_dir, "left", 6):
@@ -151,8 +151,8 @@ def test_cli_live_on_a_video_and_on_photos(trained_run, tmp_path, capsys):
 
 
 def test_live_gradcam_is_the_attention_modules_gradcam(trained_run):
-    from faceviz_gui.core.attention import attribute
-    from faceviz_gui.core.faceset import normalize
+    from faceviz_gui.core.attention.methods import attribute
+    from faceviz_gui.core.data.faceset import normalize
     model = trained_run.load_model()
     r = LivePipeline(model).process(background(seed=3))
     ref = attribute(model, normalize(r.crop), "gradcam", target=r.predicted)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.photo_eval import evaluate_folder
-from faceviz_gui.core.runs import create_run
+from faceviz_gui.core.live.photo_eval import evaluate_folder
+from faceviz_gui.core.training.runs import create_run
 from faceviz_gui.core.tasks import RecordingReporter
 from live_helpers import cmu_shot, place, pose_run, unseen_shots
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from faceviz_gui.cli import main
-from faceviz_gui.core.runs import create_run
+from faceviz_gui.core.training.runs import create_run
 
 
 def test_maps_writes_the_gallery(trained_run, tmp_path, capsys):

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from faceviz_gui.core import happymaps as hm
-from faceviz_gui.core import mapops
+from faceviz_gui.core.maps import happymaps as hm
+from faceviz_gui.core.maps import mapops
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.faceset import normalize
-from faceviz_gui.core.nets import build_model
+from faceviz_gui.core.data.faceset import normalize
+from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.tasks import RecordingReporter
 
 STEPS = 32

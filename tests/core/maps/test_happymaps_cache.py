@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from faceviz_gui.core import happymaps as hm
-from faceviz_gui.core import mapcache
-from faceviz_gui.core.fourier import high_frequency_share, init_spectrum, spectrum_scale, spectrum_to_image
-from faceviz_gui.core.mapstats import dead_reason, saturation
+from faceviz_gui.core.maps import happymaps as hm
+from faceviz_gui.core.maps import mapcache
+from faceviz_gui.core.maps.fourier import high_frequency_share, init_spectrum, spectrum_scale, spectrum_to_image
+from faceviz_gui.core.maps.mapstats import dead_reason, saturation
 
 STEPS = 16
 
@@ -62,7 +62,7 @@ def test_second_request_is_served_from_the_cache(trained_run, monkeypatch):
 
 
 def test_new_weights_or_a_damaged_entry_mean_rendering_again(trained_run, tmp_path):
-    from faceviz_gui.core.runs import create_run
+    from faceviz_gui.core.training.runs import create_run
     run = create_run(trained_run.spec, tmp_path / "runs")
     model = trained_run.load_model()
     run.save_weights(model)
@@ -82,7 +82,7 @@ def test_new_weights_or_a_damaged_entry_mean_rendering_again(trained_run, tmp_pa
 
 
 def test_a_bare_model_is_never_cached(tiny_spec, tmp_path, monkeypatch):
-    from faceviz_gui.core.nets import build_model
+    from faceviz_gui.core.training.nets import build_model
     monkeypatch.chdir(tmp_path)
     lm = hm.render_layer(build_model(tiny_spec, seed=0), "dense_3", steps=4)
     assert lm.run_id == "" and lm.weights_hash == ""

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.faceset import FaceRecord, FaceSet, normalize
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.topimages import receptive_field, top_images
+from faceviz_gui.core.data.faceset import FaceRecord, FaceSet, normalize
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.maps.topimages import receptive_field, top_images
 
 
 def test_receptive_fields_walk_back_through_convs_and_pools(tiny_spec):

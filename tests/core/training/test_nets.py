@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.specs import find_spec
 
 
 def test_experiment0_layers_and_shapes():

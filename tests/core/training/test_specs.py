@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from faceviz_gui.core.errors import SpecError
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.specs import find_spec, list_specs, load_spec
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.specs import find_spec, list_specs, load_spec
 
 BLOG = ["experiment0", "ex1-1", "ex1-2", "ex1-3", "ex1-4", "ex1-5", "ex1-6"]
 

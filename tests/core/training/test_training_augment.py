@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from faceviz_gui.core.augment import augment_batch, flipped_labels
-from faceviz_gui.core.faceset import FaceRecord, FaceSet
-from faceviz_gui.core.specs import AugmentSpec
+from faceviz_gui.core.training.augment import augment_batch, flipped_labels
+from faceviz_gui.core.data.faceset import FaceRecord, FaceSet
+from faceviz_gui.core.training.specs import AugmentSpec
 
 
 def gen(seed=0):

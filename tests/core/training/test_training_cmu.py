@@ -6,10 +6,10 @@ import json
 import pytest
 
 from faceviz_gui.cli import main
-from faceviz_gui.core.data import load_source
-from faceviz_gui.core.evaluation import run_test_set
-from faceviz_gui.core.specs import find_spec
-from faceviz_gui.core.training import fit
+from faceviz_gui.core.data.sources import load_source
+from faceviz_gui.core.training.evaluation import run_test_set
+from faceviz_gui.core.training.specs import find_spec
+from faceviz_gui.core.training.fit import fit
 
 pytestmark = [pytest.mark.cmu, pytest.mark.slow]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
-from faceviz_gui.core.runs import list_runs
-from faceviz_gui.core.specs import user_models_dir
-from faceviz_gui.gui.panels.experiments import KEY
+from faceviz_gui.core.training.runs import list_runs
+from faceviz_gui.core.training.specs import user_models_dir
+from faceviz_gui.gui.browser.experiments import KEY
 
 BLOG = ["experiment0", "ex1-1", "ex1-2", "ex1-3", "ex1-4", "ex1-5", "ex1-6"]
 
@@ -32,8 +32,8 @@ def test_selecting_an_experiment_shows_its_architecture(make_window, qtbot):
     names = [d.table.item(r, 0).text() for r in range(d.table.rowCount())]
     assert names[0] == "conv2d_1" and names[-1] == "dense_6"  # as in the blog
     assert d.table.item(d.table.rowCount() - 1, 2).text() == "2"
-    from faceviz_gui.core.nets import build_model
-    from faceviz_gui.core.specs import find_spec
+    from faceviz_gui.core.training.nets import build_model
+    from faceviz_gui.core.training.specs import find_spec
     total = build_model(find_spec("ex1-2")).param_count()
     assert f"{total:,}" in d.fields["Parameters"].text()
     assert d.fields["Task"].text().startswith("left")
@@ -91,7 +91,7 @@ def test_new_experiment_from_selected_is_saved_and_listed(make_window, qtbot):
     w.browser.select_experiment("ex1-1")
 
     def fill():
-        from faceviz_gui.gui.panels.spec_editor import SpecEditorDialog
+        from faceviz_gui.gui.browser.spec_editor import SpecEditorDialog
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, SpecEditorDialog)
         dialog.widgets["name"].setText("ex1-1-wide")
@@ -103,6 +103,6 @@ def test_new_experiment_from_selected_is_saved_and_listed(make_window, qtbot):
     assert path.is_file()
     assert "ex1-1-wide" in top_names(w.browser)
     assert w.browser.selected_experiment() == "ex1-1-wide"
-    from faceviz_gui.core.specs import find_spec
+    from faceviz_gui.core.training.specs import find_spec
     spec = find_spec("ex1-1-wide")
     assert spec.layers[7].units == 128 and spec.layers[0].filters == 16

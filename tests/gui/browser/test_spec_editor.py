@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialogButtonBox
 
-from faceviz_gui.core.specs import find_spec, load_spec, user_models_dir
-from faceviz_gui.gui.panels.spec_editor import SpecEditorDialog
+from faceviz_gui.core.training.specs import find_spec, load_spec, user_models_dir
+from faceviz_gui.gui.browser.spec_editor import SpecEditorDialog
 
 
 def editor(qtbot, base="experiment0") -> SpecEditorDialog:

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from faceviz_gui.core.nets import build_model
-from faceviz_gui.core.runs import Run, create_run
+from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.training.runs import Run, create_run
 from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.panels.compare import ComparePanel
+from faceviz_gui.gui.pages.compare.page import ComparePanel
 
 from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
 

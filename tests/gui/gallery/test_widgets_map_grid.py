@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from faceviz_gui.core.maptypes import FilterMap
+from faceviz_gui.core.maps.maptypes import FilterMap
 from faceviz_gui.gui.widgets.image_utils import lut, signed_qimage, stretch, to_qimage
 from faceviz_gui.gui.widgets.map_detail import MapDetail
 from faceviz_gui.gui.widgets.map_grid import FINAL, PENDING, PREVIEW, TILE_SIZES, MapGrid

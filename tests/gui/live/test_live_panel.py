@@ -17,10 +17,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtMultimedia import QVideoFrame
 
-from faceviz_gui.core.data_photos import load_photo_folder
+from faceviz_gui.core.data.photos import load_photo_folder
 from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.live_photos import COLUMNS
-from faceviz_gui.gui.panels.live import LivePanel
+from faceviz_gui.gui.pages.live.photos import COLUMNS
+from faceviz_gui.gui.pages.live.page import LivePanel
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
 from live_helpers import background, cmu_shot, place, pose_run, unseen_shots  # noqa: E402

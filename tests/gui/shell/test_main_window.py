@@ -5,8 +5,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from faceviz_gui.gui.about import AboutDialog, versions
-from faceviz_gui.gui.pages import PAGES
+from faceviz_gui.gui.shell.about import AboutDialog, versions
+from faceviz_gui.gui.shell.page_host import PAGES
 
 
 def test_opens_with_every_page_menu_and_status(make_window, qtbot):
@@ -98,8 +98,8 @@ def test_import_cmu_data_from_the_file_menu(make_window, qtbot, tmp_path):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from faceviz_gui.core.data import cmu_copy_dir
-    from faceviz_gui.core.synth import write_synthetic
+    from faceviz_gui.core.data.sources import cmu_copy_dir
+    from faceviz_gui.core.data.synth import write_synthetic
     w = make_window()
     folder = tmp_path / "downloaded-faces"
     write_synthetic(folder, n_people=2)
@@ -124,7 +124,7 @@ def test_import_cmu_data_from_the_file_menu(make_window, qtbot, tmp_path):
 def test_export_and_shortcut_dialogs_open_from_the_window(make_window, qtbot):
     from PySide6.QtWidgets import QApplication, QDialog
 
-    from faceviz_gui.gui.about import ShortcutsDialog
+    from faceviz_gui.gui.shell.about import ShortcutsDialog
     w = make_window()
     w.actions_.export.trigger()  # Ctrl+E: the analysis engineer's ExportDialog, non-modal
     dialogs = [d for d in w.findChildren(QDialog) if d.isVisible()]
@@ -249,7 +249,7 @@ def test_file_open_plays_a_video_and_shows_a_photo(make_window, runs_with_traine
 def test_a_drop_before_the_page_can_be_built_opens_once_it_is(
         qtbot, runs_with_trained, gui_settings, tmp_path):
     from faceviz_gui.gui.context import AppContext
-    from faceviz_gui.gui.main_window import MainWindow
+    from faceviz_gui.gui.shell.main_window import MainWindow
     ctx = AppContext(runs_root=runs_with_trained, data_source="synthetic", settings=gui_settings)
     w = MainWindow(ctx, warm_up=False)  # torch "still loading": heavy pages cannot be built
     qtbot.addWidget(w)
@@ -269,7 +269,7 @@ def test_a_drop_before_the_page_can_be_built_opens_once_it_is(
 def test_open_dialog_returns_a_chosen_folder_or_files(qtbot, tmp_path):
     """The dialog's own answer, without showing it: a selected folder is the answer (no
     stepping into it), and so are selected files."""
-    from faceviz_gui.gui.live_drops import OpenMediaDialog
+    from faceviz_gui.gui.pages.live.drops import OpenMediaDialog
     folder = _photo_folder(tmp_path / "pics")
     dialog = OpenMediaDialog(None, str(tmp_path))
     qtbot.addWidget(dialog)

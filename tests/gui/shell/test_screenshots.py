@@ -46,7 +46,7 @@ def train(panel, qtbot, epochs: int, lr: float) -> str:
 @pytest.fixture
 def app_style(qapp):
     """The real app's look (Fusion, palette, stylesheet), put back afterwards."""
-    from faceviz_gui.gui.app import apply_style
+    from faceviz_gui.gui.shell.app import apply_style
     style, palette, sheet, font = qapp.style().name(), qapp.palette(), qapp.styleSheet(), qapp.font()
     apply_style(qapp)
     yield
@@ -99,7 +99,7 @@ def test_screenshot_every_page(app_style, make_window, runs_with_trained, qtbot,
     live = w.page("live")
     w.show_page("live")
     if live is not None:
-        from faceviz_gui.core.synth import synthetic_faceset
+        from faceviz_gui.core.data.synth import synthetic_faceset
         face = synthetic_faceset(scale=1, n_people=1, seed=3)
         i = next(k for k, r in enumerate(face.records) if r.pose == "left")
         photo = tmp_path / "me-left.png"
@@ -110,8 +110,8 @@ def test_screenshot_every_page(app_style, make_window, runs_with_trained, qtbot,
     save(w, folder, "live")
 
     # The new-experiment form, with a validation message next to the field at fault.
-    from faceviz_gui.core.specs import find_spec
-    from faceviz_gui.gui.panels.spec_editor import SpecEditorDialog
+    from faceviz_gui.core.training.specs import find_spec
+    from faceviz_gui.gui.browser.spec_editor import SpecEditorDialog
     dialog = SpecEditorDialog(find_spec("ex1-2"), w.context, w)
     qtbot.addWidget(dialog)
     dialog.resize(1100, 860)

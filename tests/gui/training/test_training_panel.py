@@ -7,8 +7,8 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 
-from faceviz_gui.core import checkpoint
-from faceviz_gui.core.runs import Run, list_runs
+from faceviz_gui.core.training import checkpoint
+from faceviz_gui.core.training.runs import Run, list_runs
 
 TINY = "tiny"  # the user experiment made by the tiny_experiment fixture (conftest.py)
 

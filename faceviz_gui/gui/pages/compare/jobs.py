@@ -1,27 +1,12 @@
 """The compare view's worker jobs (pool threads only) and small helpers."""
 from __future__ import annotations
 
-import datetime as dt
 
-
-def run_label(run) -> str:
-    """One line for a run picker: experiment, when, test accuracy."""
-    st = run.status
-    when = st.get("created", "")
-    try:
-        when = dt.datetime.fromisoformat(when).strftime("%b %d %H:%M")
-    except ValueError:
-        pass
-    acc = (run.evaluation() or {}).get("accuracy")
-    parts = [st.get("experiment") or run.id.split("-")[0], when or run.id]
-    if isinstance(acc, (int, float)):
-        parts.append(f"{acc:.0%}")
-    return "  ·  ".join(parts)
 
 
 def compare_job(context, run_a, run_b, reporter=None):
-    from faceviz_gui.core.compare import compare_runs
-    from faceviz_gui.gui.panels.gallery_jobs import probe_faceset
+    from faceviz_gui.core.compare.comparison import compare_runs
+    from faceviz_gui.gui.jobs import probe_faceset
     probe = probe_faceset(context, run_a, reporter)
     return compare_runs(run_a, run_b, probe=probe, reporter=reporter)
 
@@ -42,7 +27,7 @@ class _SideReporter:
 def pair_maps_job(run_a, layer_a: str, run_b, layer_b: str, steps: int, device: str = "cpu",
                   reporter=None):
     """Both layers' HappyMaps (each from the render cache when there); stops between them."""
-    from faceviz_gui.core.happymaps import render_layer
+    from faceviz_gui.core.maps.happymaps import render_layer
     lm_a = render_layer(run_a, layer_a, steps=steps, device=device, reporter=_SideReporter(reporter, "a"))
     if reporter.should_stop():
         return lm_a, None
@@ -51,5 +36,5 @@ def pair_maps_job(run_a, layer_a: str, run_b, layer_b: str, steps: int, device: 
 
 
 def export_comparison_job(cmp, folder: str, maps_a, maps_b, reporter=None):
-    from faceviz_gui.core.export import export_comparison
+    from faceviz_gui.core.export.writers import export_comparison
     return export_comparison(cmp, folder, maps_a=maps_a, maps_b=maps_b)

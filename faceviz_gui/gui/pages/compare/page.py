@@ -12,15 +12,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
-from faceviz_gui.core.runs import Run, list_runs
+from faceviz_gui.core.training.runs import Run, list_runs
 from faceviz_gui.gui.settings import restore_splitters
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 from faceviz_gui.gui.widgets.heatmap_view import HeatmapView
 from faceviz_gui.gui.widgets.job_slot import JobSlot
-from faceviz_gui.gui.widgets.pair_grid import PairGrid
-from faceviz_gui.gui.widgets.run_pair_picker import RunPairPicker
-from faceviz_gui.gui.widgets.verdict_card import VerdictCard
-from faceviz_gui.gui.panels.compare_jobs import compare_job, export_comparison_job, pair_maps_job, run_label
+from faceviz_gui.gui.pages.compare.pair_grid import PairGrid
+from faceviz_gui.gui.widgets.run_pair_picker import RunPairPicker, run_label
+from faceviz_gui.gui.pages.compare.verdict_card import VerdictCard
+from faceviz_gui.gui.pages.compare.jobs import compare_job, export_comparison_job, pair_maps_job
 
 
 

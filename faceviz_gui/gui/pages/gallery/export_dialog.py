@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
-from faceviz_gui.core.export import FORMATS as CORE_FORMATS
+from faceviz_gui.core.export.writers import FORMATS as CORE_FORMATS
 from faceviz_gui.core.paths import user_home
-from faceviz_gui.core.runs import Run, list_runs
-from faceviz_gui.gui.panels.compare_jobs import run_label
+from faceviz_gui.core.training.runs import Run, list_runs
 from faceviz_gui.gui.widgets.job_slot import JobSlot
+from faceviz_gui.gui.widgets.run_pair_picker import run_label
 from faceviz_gui.gui.widgets.layer_names import map_layers
 
 FORMAT_TEXT = {
@@ -53,8 +53,8 @@ class _Stage:
 def export_job(run, layers: list[str], out_dir: str, formats: list[str], variants: list[str],
                steps: int, device: str = "cpu", reporter=None) -> dict:
     """Render (or fetch from the cache) each layer, then write the gallery. Pool thread."""
-    from faceviz_gui.core.export import export_gallery
-    from faceviz_gui.core.happymaps import render_layer
+    from faceviz_gui.core.export.writers import export_gallery
+    from faceviz_gui.core.maps.happymaps import render_layer
     share = 0.8 / max(len(layers), 1)          # rendering dominates; writing is the last 20%
     maps = []
     for n, layer in enumerate(layers):

@@ -1,9 +1,11 @@
 """The gallery's worker jobs (run on the pool, never on the UI thread) and result adapters."""
 from __future__ import annotations
 
+from faceviz_gui.gui.jobs import probe_faceset
+
 
 def render_job(run, layer: str, steps: int, device: str = "cpu", reporter=None):
-    from faceviz_gui.core.happymaps import render_layer
+    from faceviz_gui.core.maps.happymaps import render_layer
     return render_layer(run, layer, steps=steps, device=device, reporter=reporter)
 
 
@@ -20,7 +22,7 @@ class _StopAtOnce:
 
 def cached_layers_job(run, layers: list[str], steps: int, device: str = "cpu", reporter=None):
     """The layers already in the run's map cache, as {layer: LayerMaps}; renders nothing."""
-    from faceviz_gui.core.happymaps import render_layer
+    from faceviz_gui.core.maps.happymaps import render_layer
     found = {}
     for layer in layers:
         if reporter.should_stop():
@@ -31,23 +33,10 @@ def cached_layers_job(run, layers: list[str], steps: int, device: str = "cpu", r
     return found
 
 
-def probe_faceset(context, run, reporter=None):
-    """The images a run is probed with: its own test split when it can be rebuilt, else
-    the data set in use (a run trained elsewhere may not know its data source here)."""
-    from faceviz_gui.core.errors import FaceVizError
-    from faceviz_gui.core.evaluation import run_test_set
-    data = context.faceset(run.spec.scale, reporter) if hasattr(context, "faceset") else None
-    try:
-        return run_test_set(run, data)
-    except FaceVizError:
-        if data is None:
-            raise
-        return data
-
 
 def top_images_job(context, run, layer: str, k: int = 9, device: str = "cpu", reporter=None):
     """(TopImages, the FaceSet it indexes): the images come back with the ranking."""
-    from faceviz_gui.core.topimages import top_images
+    from faceviz_gui.core.maps.topimages import top_images
     data = probe_faceset(context, run, reporter)
     return top_images(run, layer, data, k=k, device=device), data
 

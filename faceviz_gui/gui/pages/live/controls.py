@@ -5,10 +5,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from faceviz_gui.core.attention import METHOD_NAMES
-from faceviz_gui.core.imageload import IMAGE_SUFFIXES
-from faceviz_gui.core.live import VIDEO_SUFFIXES
-from faceviz_gui.core.live_save import POSE_LABELS
+from faceviz_gui.core.attention.methods import METHOD_NAMES
+from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES
+from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES
+from faceviz_gui.core.live.save import POSE_LABELS
 
 
 def _button(text: str, tip: str) -> QPushButton:

@@ -14,21 +14,21 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from faceviz_gui.core.attention import METHOD_NAMES, overlay
+from faceviz_gui.core.attention.methods import METHOD_NAMES, overlay
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.faces import crop_rect
-from faceviz_gui.core.imageload import IMAGE_SUFFIXES, decode_image
-from faceviz_gui.core.live import VIDEO_SUFFIXES
-from faceviz_gui.core.live_save import save_example, save_snapshot
+from faceviz_gui.core.live.faces import crop_rect
+from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES, decode_image
+from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES
+from faceviz_gui.core.live.save import save_example, save_snapshot
 from faceviz_gui.core.paths import user_home
-from faceviz_gui.core.runs import Run, list_runs
-from faceviz_gui.core.specs import SCALE_SIZES
-from faceviz_gui.gui.live_controls import ActionBox, AttentionBar, SourceBar
-from faceviz_gui.gui.live_drops import local_paths
-from faceviz_gui.gui.live_photos import PhotoResults
-from faceviz_gui.gui.live_views import ProbabilityBars, StatusLines, VideoView
-from faceviz_gui.gui.live_worker import LiveWorker
-from faceviz_gui.gui.video_source import VideoSource, rgb_to_qimage
+from faceviz_gui.core.training.runs import Run, list_runs
+from faceviz_gui.core.training.specs import SCALE_SIZES
+from faceviz_gui.gui.pages.live.controls import ActionBox, AttentionBar, SourceBar
+from faceviz_gui.gui.pages.live.drops import local_paths
+from faceviz_gui.gui.pages.live.photos import PhotoResults
+from faceviz_gui.gui.pages.live.views import ProbabilityBars, StatusLines, VideoView
+from faceviz_gui.gui.pages.live.worker import LiveWorker
+from faceviz_gui.gui.pages.live.video_source import VideoSource, rgb_to_qimage
 from faceviz_gui.gui.widgets.image_canvas import ImageCanvas
 from faceviz_gui.gui.widgets.job_slot import JobSlot
 
@@ -283,7 +283,7 @@ class LivePanel(QWidget):
         self.show_message("Nothing to open there: drop a video, photos or a labelled folder.")
 
     def evaluate(self, what) -> None:
-        from faceviz_gui.core.photo_eval import evaluate_folder
+        from faceviz_gui.core.live.photo_eval import evaluate_folder
         run = self.run
         if run is None:
             return self.show_message("Choose a trained run first (train one on the Training page).")

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
                                QListWidget, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from faceviz_gui.core.attention import overlay
-from faceviz_gui.gui.panels.confusion import ConfusionMatrixView
-from faceviz_gui.gui.video_source import rgb_to_qimage
+from faceviz_gui.core.attention.methods import overlay
+from faceviz_gui.gui.widgets.confusion import ConfusionMatrixView
+from faceviz_gui.gui.pages.live.video_source import rgb_to_qimage
 
 COLUMNS = ("Photo", "Face crop", "Attention", "Person", "True", "Predicted", "Confidence", "Face",
            "File")

@@ -12,7 +12,7 @@ from collections import deque
 
 from PySide6.QtCore import QThread, Signal
 
-from faceviz_gui.core.live import LatestFrameSlot, LivePipeline, serve
+from faceviz_gui.core.live.pipeline import LatestFrameSlot, LivePipeline, serve
 from faceviz_gui.core.tasks import CallbackReporter
 
 

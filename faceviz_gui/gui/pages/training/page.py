@@ -15,15 +15,15 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout,
                                QVBoxLayout, QWidget)
 
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.specs import find_spec
+from faceviz_gui.core.training.specs import find_spec
 from faceviz_gui.gui import settings as keys
 from faceviz_gui.gui.context import AppContext, describe_source
 from faceviz_gui.gui.workers import JobWorker
-from faceviz_gui.gui.panels.run_details import percent
-from faceviz_gui.gui.panels.training_results import TrainingResults
-from faceviz_gui.gui.panels.training_jobs import resume_job, train_job
-from faceviz_gui.gui.panels.training_controls import StatusLine, WrapRow
-from faceviz_gui.gui.panels.training_plots import TrainingPlots
+from faceviz_gui.gui.widgets.run_details import percent
+from faceviz_gui.gui.pages.training.results import TrainingResults
+from faceviz_gui.gui.pages.training.jobs import resume_job, train_job
+from faceviz_gui.gui.pages.training.controls import StatusLine, WrapRow
+from faceviz_gui.gui.pages.training.plots import TrainingPlots
 
 
 def fmt_seconds(s: float | None) -> str:
@@ -193,7 +193,7 @@ class TrainingPanel(QWidget):
             self.state.setText("No run yet: press Train" if not path else "Loading…")
             self._update_buttons()
             return
-        from faceviz_gui.core.runs import Run
+        from faceviz_gui.core.training.runs import Run
         run = Run(path)
         st = run.status
         epochs = max(1, int(st.get("epochs", 1) or 1))
@@ -216,7 +216,7 @@ class TrainingPanel(QWidget):
         if not (self.spec and self.context.core_ready and self.overlay.isChecked()):
             self.plots.set_overlays([])
             return
-        from faceviz_gui.core.runs import list_runs
+        from faceviz_gui.core.training.runs import list_runs
         others = [r for r in list_runs(self.context.runs_root, experiment=self.spec.name)
                   if str(r.path) != self.run_path][-5:]
         self.plots.set_overlays([(r.id, r.metrics()) for r in others])
@@ -258,7 +258,7 @@ class TrainingPanel(QWidget):
     def resume_run(self, path: str) -> JobWorker | None:
         if self.is_running() or not self.context.core_ready:
             return None
-        from faceviz_gui.core.runs import Run
+        from faceviz_gui.core.training.runs import Run
         self.show_run(path)
         return self._start(JobWorker(resume_job, self.context, path), "Resuming…")
 
@@ -364,7 +364,7 @@ class TrainingPanel(QWidget):
         self.stop_btn.setEnabled(running)
         can_resume = False
         if ready and not running and self.run_path:
-            from faceviz_gui.core.runs import Run
+            from faceviz_gui.core.training.runs import Run
             run = Run(self.run_path)
             can_resume = run.state in ("stopped", "failed", "running") and \
                 (run.path / "split.json").exists()

@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout
 
-from faceviz_gui.gui.panels.confusion import ConfusionMatrixView
-from faceviz_gui.gui.panels.run_details import PerPersonTable, percent
+from faceviz_gui.gui.widgets.confusion import ConfusionMatrixView
+from faceviz_gui.gui.widgets.run_details import PerPersonTable, percent
 
 
 class TrainingResults(QGroupBox):

@@ -1,0 +1,1 @@
+"""The experiment browser dock: experiments and their runs, details, and the new-experiment form."""

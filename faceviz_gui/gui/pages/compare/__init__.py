@@ -1,0 +1,1 @@
+"""The Compare page: CKA between two runs' layers, matched units side by side, a verdict."""

@@ -1,0 +1,1 @@
+"""The Training page: train, pause, stop and resume a run, with live curves and results."""
