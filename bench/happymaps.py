@@ -39,8 +39,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from faceviz_gui.core.maps import happymaps as hm  # noqa: E402
 from faceviz_gui.core.data.faceset import normalize  # noqa: E402
+from faceviz_gui.core.maps import happymaps as hm  # noqa: E402
 from faceviz_gui.core.training.nets import build_model  # noqa: E402
 from faceviz_gui.core.training.specs import find_spec  # noqa: E402
 
@@ -187,7 +187,8 @@ def main() -> None:
           f"bf16 below target: {hm._cpu_bf16() and hm.BF16_ON_CPU}, cuda: {cuda}")
     print(f"lucent: {'available' if not LUCENT['error'] else 'unavailable (' + LUCENT['error'] + ')'}")
     keys: dict[str, str] = {}
-    header = f"{'size':8} {'variant':8} {'rendered':>8} {'wall s':>8} {'cpu s':>8} {'mean act':>9}  vs batched (wall / cpu)"
+    header = (f"{'size':8} {'variant':8} {'rendered':>8} {'wall s':>8} {'cpu s':>8} {'mean act':>9}"
+              "  vs batched (wall / cpu)")
     print(header)
     print("-" * len(header))
     for scale in scales:

@@ -115,7 +115,7 @@ def main() -> int:
 
     start = rss_mb()
     t0 = time.perf_counter()
-    for i in range(args.frames):
+    for _i in range(args.frames):
         pipe.process(frames.next())
     elapsed = time.perf_counter() - t0
     growth = rss_mb() - start

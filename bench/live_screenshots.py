@@ -27,8 +27,8 @@ from live_helpers import background, cmu_shot, place  # noqa: E402
 
 def train(cmu: Path, root: Path, held_out: list[str], epochs: int):
     from faceviz_gui.core.data.cmu import load_cmu
-    from faceviz_gui.core.training.specs import find_spec
     from faceviz_gui.core.training.fit import fit
+    from faceviz_gui.core.training.specs import find_spec
     spec = find_spec("ex1-4")
     spec.train.epochs = epochs
     spec.split.kind, spec.split.people = "people", held_out
@@ -74,8 +74,8 @@ def main() -> int:
                 cv2.imwrite(str(folder / person / pose / f"{i}.jpg"), frame)
     (folder / held[0] / "up" / "scan.jpg").write_bytes(b"\xff\xd8 truncated")
 
-    from PySide6.QtMultimedia import QVideoFrame
     from PySide6.QtGui import QImage
+    from PySide6.QtMultimedia import QVideoFrame
     from PySide6.QtWidgets import QApplication
 
     from faceviz_gui.gui.context import AppContext

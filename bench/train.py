@@ -25,8 +25,8 @@ import torch
 
 def bare_loop(spec, x: torch.Tensor, y: torch.Tensor, epochs: int) -> float:
     """Seconds for ``epochs`` of plain shuffled minibatch training."""
-    from faceviz_gui.core.training.nets import build_model
     from faceviz_gui.core.training.loop import loss_fn, training_layout
+    from faceviz_gui.core.training.nets import build_model
     model = training_layout(build_model(spec, seed=spec.train.seed), x.device).train()
     opt = torch.optim.Adam(model.parameters(), lr=spec.train.learning_rate)
     loss = loss_fn(spec)
@@ -58,12 +58,12 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     os.environ.setdefault("FACEVIZ_HOME", tempfile.mkdtemp(prefix="faceviz-bench-"))
 
-    from faceviz_gui.core.data.sources import load_source, make_split
     from faceviz_gui.core.data.faceset import normalize
-    from faceviz_gui.core.training.specs import find_spec
+    from faceviz_gui.core.data.sources import load_source, make_split
     from faceviz_gui.core.tasks import NullReporter
     from faceviz_gui.core.training.fit import fit, resolve_device
     from faceviz_gui.core.training.loop import as_batch
+    from faceviz_gui.core.training.specs import find_spec
 
     spec = find_spec("experiment0")
     spec.train.epochs = args.epochs

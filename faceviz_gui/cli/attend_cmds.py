@@ -26,11 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_attend(args: argparse.Namespace) -> int:
     from faceviz_gui.core import atomic
-    from faceviz_gui.core.attention.methods import METHODS, attribute_image
     from faceviz_gui.core.attention.colormaps import COLORMAPS
+    from faceviz_gui.core.attention.methods import METHODS, attribute_image
     from faceviz_gui.core.data.imageload import load_image_file
-    from faceviz_gui.core.training.runs import find_run
     from faceviz_gui.core.export.sheets import attention_panel
+    from faceviz_gui.core.training.runs import find_run
 
     methods = list(METHODS) if args.method == "all" else [args.method]
     if methods[0] not in METHODS:
@@ -55,7 +55,7 @@ def cmd_attend(args: argparse.Namespace) -> int:
         title = f"{path.name}: {run.spec.name} predicts {first.describe()}"
         panel = attention_panel(grey, results, title, colormap=args.colormap)
         try:
-            atomic.write_with(out / name, lambda p: panel.save(p, format="PNG"))
+            atomic.write_with(out / name, lambda p, panel=panel: panel.save(p, format="PNG"))
         except OSError as exc:
             raise FaceVizError(f"cannot write to {out}: {exc.strerror or exc}") from None
         rows.append({"image": str(path), "predicted": first.predicted_class,

@@ -92,8 +92,8 @@ def _video(run, path: Path, args) -> int:
 
 
 def _photos(run, what, args) -> int:
-    from faceviz_gui.core.training.evaluation import format_report
     from faceviz_gui.core.live.photo_eval import evaluate_folder
+    from faceviz_gui.core.training.evaluation import format_report
 
     ev = evaluate_folder(run, what, crop_faces=not args.no_crop_faces, method=args.method)
     if args.csv:

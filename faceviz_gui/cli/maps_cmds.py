@@ -47,8 +47,8 @@ class _LayerBar:
 def cmd_maps(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from faceviz_gui.core.maps import happymaps as hm
     from faceviz_gui.core.export.writers import FORMATS, export_gallery
+    from faceviz_gui.core.maps import happymaps as hm
     from faceviz_gui.core.training.runs import find_run
 
     if args.threads:

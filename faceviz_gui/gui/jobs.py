@@ -1,6 +1,7 @@
 """Worker jobs that two or more pages run (pool threads only, never the UI thread)."""
 from __future__ import annotations
 
+
 def probe_faceset(context, run, reporter=None):
     """The images a run is probed with: its own test split when it can be rebuilt, else
     the data set in use (a run trained elsewhere may not know its data source here)."""

@@ -53,8 +53,8 @@ def shots(cmu_dir: Path, pose: str, n: int, people: list[str] | None = None) -> 
 def train_pose_run(cmu_dir: Path, root: Path, epochs: int = 12):
     """ex1-4 (four poses) at 32x30 on the CMU _4 files: a few seconds on one core."""
     from faceviz_gui.core.data.cmu import load_cmu
-    from faceviz_gui.core.training.specs import find_spec
     from faceviz_gui.core.training.fit import fit
+    from faceviz_gui.core.training.specs import find_spec
     spec = find_spec("ex1-4").copy(scale=4)
     spec.train.epochs = epochs
     spec.train.batch_size = 32

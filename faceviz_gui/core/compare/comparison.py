@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from faceviz_gui.core.errors import DataError, RunError
+from faceviz_gui.core.compare.similarity import UnitMatch, centered_gram, cka_from_grams, match_units, unit_features
 from faceviz_gui.core.data.faceset import FaceSet, normalize
-from faceviz_gui.core.compare.similarity import UnitMatch, cka_from_grams, centered_gram, match_units, unit_features
+from faceviz_gui.core.errors import DataError, RunError
 from faceviz_gui.core.tasks import NullReporter, Reporter
 
 # Verdict thresholds. Kornblith et al. (2019) find the same architecture trained from two

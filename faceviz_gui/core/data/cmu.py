@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from faceviz_gui.core.data.pgm import PGMError, read_pgm
-from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.data.faceset import FaceRecord, FaceSet, Skipped
 from faceviz_gui.core.data.imageload import resize_area
-from faceviz_gui.core.training.specs import SCALE_SIZES
+from faceviz_gui.core.data.pgm import PGMError, read_pgm
+from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
+from faceviz_gui.core.training.specs import SCALE_SIZES
 
 POSES = ("straight", "left", "right", "up")
 EXPRESSIONS = ("neutral", "happy", "sad", "angry")

@@ -24,8 +24,8 @@ from typing import Callable, Iterator
 
 from faceviz_gui.core import paths
 from faceviz_gui.core.data.cmu import CMU_NAME, NAMING
-from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.data.faceset import Skipped
+from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/124/cmu+face+images.zip"

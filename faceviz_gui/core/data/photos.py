@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.data.faceset import FaceRecord, FaceSet, Skipped
 from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES, is_image_name, load_image_file
+from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
 POSE_FOLDERS = ("straight", "left", "right", "up")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from faceviz_gui.core import paths
 from faceviz_gui.core.data.cmu import EXPRESSIONS, EYES, NAMING, POSES, has_cmu_files, load_cmu, parse_cmu_name
+from faceviz_gui.core.data.faceset import FaceSet
+from faceviz_gui.core.data.imageload import decode_image, load_image_file
 from faceviz_gui.core.data.photos import POSE_FOLDERS, load_photo_folder
 from faceviz_gui.core.data.split import make_split
 from faceviz_gui.core.errors import DataError
-from faceviz_gui.core.data.faceset import FaceSet
-from faceviz_gui.core.data.imageload import decode_image, load_image_file
-from faceviz_gui.core.training.specs import SCALE_SIZES
 from faceviz_gui.core.tasks import Reporter
+from faceviz_gui.core.training.specs import SCALE_SIZES
 
 __all__ = [
     "EXPRESSIONS", "EYES", "NAMING", "POSES", "POSE_FOLDERS", "SYNTHETIC", "cmu_copy_dir",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.data.faceset import FaceSet
+from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.training.specs import SplitSpec
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from faceviz_gui.core.data.cmu import EXPRESSIONS, EYES, POSES, cmu_name
-from faceviz_gui.core.data.pgm import encode_pgm
 from faceviz_gui.core.data.faceset import FaceRecord, FaceSet
-from faceviz_gui.core.training.specs import SCALE_SIZES
+from faceviz_gui.core.data.pgm import encode_pgm
 from faceviz_gui.core.data.synth_draw import Person, draw_shot, random_person
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
+from faceviz_gui.core.training.specs import SCALE_SIZES
 
 # 32 per person, sorted as load_cmu sorts them, so memory and disk sets line up image by image
 SHOTS = tuple(sorted(product(POSES, EXPRESSIONS, EYES)))

@@ -13,8 +13,8 @@ import io
 import json
 from typing import Any
 
-from faceviz_gui.core.maps.maptypes import LayerMaps
 from faceviz_gui.core.export.sheets import to_pil, variant
+from faceviz_gui.core.maps.maptypes import LayerMaps
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}

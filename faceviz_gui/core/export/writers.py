@@ -22,8 +22,8 @@ import numpy as np
 from faceviz_gui.core import atomic
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.export.html import render_index
-from faceviz_gui.core.maps.maptypes import LayerMaps
 from faceviz_gui.core.export.sheets import VARIANTS, cka_image, layer_sheet, matched_sheet, to_pil, variant
+from faceviz_gui.core.maps.maptypes import LayerMaps
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
 FORMATS = ("png", "html", "pdf")

@@ -13,11 +13,11 @@ import cv2
 import numpy as np
 
 from faceviz_gui.core.data.cmu import parse_cmu_name
+from faceviz_gui.core.data.faceset import FaceRecord, FaceSet, Skipped
+from faceviz_gui.core.data.imageload import decode_image, is_image_name
 from faceviz_gui.core.data.photos import POSE_FOLDERS, _name_prefix, photo_labels
 from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.live.faces import FaceDetector, crop_to_cmu, to_grey_uint8
-from faceviz_gui.core.data.faceset import FaceRecord, FaceSet, Skipped
-from faceviz_gui.core.data.imageload import decode_image, is_image_name
 from faceviz_gui.core.tasks import NullReporter, Throttle
 
 

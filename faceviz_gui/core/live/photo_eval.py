@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.training.evaluation import evaluate, predict
-from faceviz_gui.core.live.faces_folder import crop_files, crop_folder, loose_files
 from faceviz_gui.core.data.faceset import FaceSet, Skipped, normalize
+from faceviz_gui.core.errors import RunError
+from faceviz_gui.core.live.faces_folder import crop_files, crop_folder, loose_files
 from faceviz_gui.core.tasks import NullReporter, Throttle
+from faceviz_gui.core.training.evaluation import evaluate, predict
 
 CSV_FIELDS = ("path", "person", "true", "predicted", "confidence", "correct", "face_found",
               "face_box")

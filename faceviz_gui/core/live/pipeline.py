@@ -15,8 +15,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from faceviz_gui.core.live.faces import Box, FaceDetector, FaceTracker, centred_rect, crop_rect, to_grey_uint8
 from faceviz_gui.core.data.faceset import normalize
+from faceviz_gui.core.live.faces import Box, FaceDetector, FaceTracker, centred_rect, crop_rect, to_grey_uint8
 
 NO_ATTENTION = "none"
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
@@ -214,9 +214,10 @@ def serve(pipeline_factory: Callable[[], LivePipeline], slot: LatestFrameSlot,
     """The worker loop: take the newest frame, process it, hand the result to ``emit``.
 
     Frames in the slot are ``(frame, tag)`` or ``(frame, tag, still)``; ``tag`` comes back
-    with the result (the GUI passes the frame it showed), ``still`` marks a photo. The pipeline is built here, on the worker thread, so
-    its model belongs to that thread. ``options`` (a dict the caller may change at any time)
-    carries "method" (attention method) and "reset" (forget the tracked face). Runs until the slot is closed or the reporter says
+    with the result (the GUI passes the frame it showed), ``still`` marks a photo. The
+    pipeline is built here, on the worker thread, so its model belongs to that thread.
+    ``options`` (a dict the caller may change at any time) carries "method" (attention method)
+    and "reset" (forget the tracked face). Runs until the slot is closed or the reporter says
     stop; returns the number of frames processed.
     """
     from faceviz_gui.core.tasks import NullReporter

@@ -7,7 +7,6 @@ scored later with `faceviz eval RUN --data FOLDER` or dropped back onto the live
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 

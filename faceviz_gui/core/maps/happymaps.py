@@ -24,16 +24,24 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from faceviz_gui.core.maps import mapcache
-from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.data.faceset import normalize
+from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.maps import mapcache
 from faceviz_gui.core.maps.fourier import init_spectrum, spectrum_scale, spectrum_to_image
-from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
-from faceviz_gui.core.maps.mapops import (FIRST_LAYER_LEAK, ROTATE_DEG, SCALE_RANGE, SHIFT, forward_below, jitter,
-                     layers_below, objective_of)
+from faceviz_gui.core.maps.mapops import (
+    FIRST_LAYER_LEAK,
+    ROTATE_DEG,
+    SCALE_RANGE,
+    SHIFT,
+    forward_below,
+    jitter,
+    layers_below,
+    objective_of,
+)
 from faceviz_gui.core.maps.mapstats import dead_reason, map_stats
-from faceviz_gui.core.training.nets import FaceNet, NamedLayer
+from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
+from faceviz_gui.core.training.nets import FaceNet, NamedLayer
 
 RECIPE_VERSION = 1
 LR = 0.05

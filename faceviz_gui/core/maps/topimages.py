@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from faceviz_gui.core import atomic
-from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.data.faceset import FaceSet, normalize
+from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.training.nets import FaceNet
 
 SUBDIR = "topimages"
@@ -60,7 +60,7 @@ def receptive_field(model: FaceNet, layer: str, y: int, x: int) -> tuple[int, in
 def top_images(run_or_model, layer: str, faceset: FaceSet, k: int = 9, device: str = "cpu",
                cache: bool = True) -> TopImages:
     """Per filter of ``layer``: the ``k`` images of ``faceset`` that excite it most."""
-    from faceviz_gui.core.maps.happymaps import _resolve, _target_layer      # one place resolves runs and layers
+    from faceviz_gui.core.maps.happymaps import _resolve, _target_layer  # one place resolves runs and layers
     model, _, whash, cache_dir = _resolve(run_or_model, device)
     target = _target_layer(model, layer)
     if faceset.size != tuple(model.input_size):

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from faceviz_gui.core.errors import DataError, RunError
 from faceviz_gui.core.data.faceset import FaceSet, normalize
+from faceviz_gui.core.errors import DataError, RunError
 from faceviz_gui.core.training.specs import TASK_CLASSES
 
 

@@ -22,16 +22,16 @@ import numpy as np
 import torch
 
 from faceviz_gui.core import atomic
+from faceviz_gui.core.data.faceset import FaceSet
+from faceviz_gui.core.errors import FaceVizError, RunError, SpecError
+from faceviz_gui.core.tasks import NullReporter, Reporter
 from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.checkpoint import Progress
-from faceviz_gui.core.errors import FaceVizError, RunError, SpecError
 from faceviz_gui.core.training.evaluation import select_by_paths
-from faceviz_gui.core.data.faceset import FaceSet
+from faceviz_gui.core.training.loop import loss_fn, make_optimizer, train_loop  # noqa: F401  (re-exported)
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.runs import Run, create_run, find_run
 from faceviz_gui.core.training.specs import ExperimentSpec
-from faceviz_gui.core.tasks import NullReporter, Reporter
-from faceviz_gui.core.training.loop import loss_fn, make_optimizer, train_loop  # noqa: F401  (re-exported)
 from faceviz_gui.core.training.transfer import apply_transfer, freeze
 
 

@@ -15,16 +15,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from faceviz_gui.core.data.faceset import FaceSet, normalize
+from faceviz_gui.core.errors import SpecError
+from faceviz_gui.core.tasks import Reporter, Throttle
 from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.augment import augment_batch, batch_generator, flipped_labels, seed_for
 from faceviz_gui.core.training.checkpoint import Progress
-from faceviz_gui.core.errors import SpecError
 from faceviz_gui.core.training.evaluation import evaluate
-from faceviz_gui.core.data.faceset import FaceSet, normalize
 from faceviz_gui.core.training.nets import FaceNet
 from faceviz_gui.core.training.runs import Run
 from faceviz_gui.core.training.specs import ExperimentSpec
-from faceviz_gui.core.tasks import Reporter, Throttle
 
 
 def make_optimizer(spec: ExperimentSpec, model: torch.nn.Module) -> torch.optim.Optimizer:

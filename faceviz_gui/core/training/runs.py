@@ -27,8 +27,8 @@ from safetensors.torch import load_file, save_file
 
 from faceviz_gui.core import atomic
 from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.training.nets import FaceNet, build_model
 from faceviz_gui.core.paths import runs_dir
+from faceviz_gui.core.training.nets import FaceNet, build_model
 from faceviz_gui.core.training.specs import ExperimentSpec, load_spec
 
 WEIGHTS = "weights.safetensors"

@@ -236,7 +236,6 @@ def validate(spec: ExperimentSpec) -> None:
     if not 0 <= spec.augment.rotate <= 180:
         raise SpecError(s, "augment.rotate", "must be in [0, 180] degrees")
     h, w = spec.input_size
-    c = 1
     flat = False
     for i, layer in enumerate(spec.layers):
         where = f"layers[{i}]"
@@ -250,7 +249,6 @@ def validate(spec: ExperimentSpec) -> None:
             _choice(layer.activation, ACTIVATIONS, s, f"{where}.activation")
             if layer.padding == "valid":
                 h, w = h - layer.kernel + 1, w - layer.kernel + 1
-            c = layer.filters
         elif layer.type == "max_pooling2d":
             _positive(layer.pool, s, f"{where}.pool")
             h, w = h // layer.pool, w // layer.pool

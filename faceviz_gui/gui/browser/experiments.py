@@ -12,13 +12,24 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QHBoxLayout, QMenu, QMessageBox, QSplitter, QStackedWidget, QStyle,
-                               QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.training.specs import is_builtin, list_specs, load_spec
-from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.browser.experiment_details import ExperimentDetails
+from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.widgets.run_details import STATE_COLORS, RunDetails, percent, short_date
 
 KIND, KEY = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
@@ -106,7 +117,7 @@ class ExperimentBrowser(QWidget):
                  ("Delete", sp.SP_TrashIcon, self.delete_selected,
                   "Delete the selected run (asks first)")]
         self.buttons: dict[str, QToolButton] = {}
-        for text, icon, slot, tip in specs:
+        for text, _icon, slot, tip in specs:
             b = QToolButton()
             b.setText(text)
             # Text only: five of them fit the dock even when a wide page squeezes it.

@@ -10,16 +10,36 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceviz_gui.core.errors import SpecError
-from faceviz_gui.core.training.specs import (SCALE_SIZES, TASK_CLASSES, ExperimentSpec, from_dict, list_specs,
-                           user_models_dir)
-from faceviz_gui.gui.context import AppContext
+from faceviz_gui.core.training.specs import (
+    SCALE_SIZES,
+    TASK_CLASSES,
+    ExperimentSpec,
+    from_dict,
+    list_specs,
+    user_models_dir,
+)
 from faceviz_gui.gui.browser.spec_layers import LayerTable, layer_names
+from faceviz_gui.gui.context import AppContext
 
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LAYER_FIELD = re.compile(r"^layers\[(\d+)\](?:\.(\w+))?$")

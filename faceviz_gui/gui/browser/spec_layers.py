@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHeaderView, QSpinBox,
-                               QTableWidget, QWidget)
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDoubleSpinBox, QHeaderView, QSpinBox, QTableWidget, QWidget
 
 from faceviz_gui.core.training.specs import ACTIVATIONS, LAYER_TYPES, LayerSpec
 

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 
 def versions() -> dict[str, str]:
-    from faceviz_gui import __version__
     import numpy
+
+    from faceviz_gui import __version__
     out = {"FaceViz": __version__, "Qt": qVersion(), "PySide6": pyside_version,
            "numpy": numpy.__version__,
            "Python": f"{platform.python_version()} ({sys.implementation.name})"}

@@ -5,14 +5,22 @@ Wiring only: the panels do the work, window_actions.py holds the menus and their
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QSplitter, QTabWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QTabWidget,
+)
 
 from faceviz_gui.gui import settings as keys
+from faceviz_gui.gui.browser.experiments import ExperimentBrowser
 from faceviz_gui.gui.context import AppContext, describe_source
 from faceviz_gui.gui.pages.live.drops import FileDropFilter
 from faceviz_gui.gui.shell.page_host import PAGES, PageHost
-from faceviz_gui.gui.browser.experiments import ExperimentBrowser
 from faceviz_gui.gui.shell.startup import Startup
 from faceviz_gui.gui.shell.window_actions import WindowActions
 

@@ -11,8 +11,18 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout,
-                               QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceviz_gui.core.maps.maptypes import FilterMap
 from faceviz_gui.gui.widgets.image_canvas import ImageCanvas, KernelView
@@ -141,7 +151,8 @@ class MapDetail(QScrollArea):
 
     def _redraw(self) -> None:
         if self._image is None:
-            self.canvas.set_placeholder("Rendering…" if self._map is None and self.title.text() != "No filter selected" else "")
+            waiting = self._map is None and self.title.text() != "No filter selected"
+            self.canvas.set_placeholder("Rendering…" if waiting else "")
             return
         self.canvas.set_image(to_qimage(self._image, self.stretched, self.cmap))
 

@@ -8,10 +8,10 @@ import pytest
 
 from faceviz_gui.core.compare.comparison import compare_runs
 from faceviz_gui.core.errors import RunError
+from faceviz_gui.core.tasks import RecordingReporter
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.runs import create_run
 from faceviz_gui.core.training.specs import find_spec
-from faceviz_gui.core.tasks import RecordingReporter
 
 
 def _saved_run(name, root, scale=4, seed=1, **changes):

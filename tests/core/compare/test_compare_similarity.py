@@ -4,9 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from faceviz_gui.core.compare.similarity import (centered_gram, cka_from_grams, correlation_matrix,
-                                          linear_cka, match_units, pair_features,
-                                          unit_features)
+from faceviz_gui.core.compare.similarity import (
+    centered_gram,
+    cka_from_grams,
+    correlation_matrix,
+    linear_cka,
+    match_units,
+    pair_features,
+    unit_features,
+)
 
 rng = np.random.default_rng(0)
 

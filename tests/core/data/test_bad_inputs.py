@@ -14,7 +14,6 @@ from PIL import Image
 
 from faceviz_gui.core.data.sources import load_cmu, load_image_file, load_images, load_photo_folder
 from faceviz_gui.core.errors import DataError
-from faceviz_gui.core.data.synth import synthetic_faceset
 
 SIZE = (30, 32)
 

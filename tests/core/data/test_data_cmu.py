@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from faceviz_gui.core.data.sources import load_cmu, load_images, parse_cmu_name
 from faceviz_gui.core.data.pgm import PGMError, decode_pgm, encode_pgm
+from faceviz_gui.core.data.sources import load_cmu, load_images, parse_cmu_name
+from faceviz_gui.core.data.synth import write_synthetic
 from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.training.specs import SCALE_SIZES
-from faceviz_gui.core.data.synth import write_synthetic
 
 
 @pytest.fixture(scope="module")

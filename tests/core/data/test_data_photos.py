@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from faceviz_gui.core.data.sources import load_image_file, load_images, load_photo_folder
-from faceviz_gui.core.data.pgm import encode_pgm
 from faceviz_gui.core.data.imageload import crop_to_aspect
+from faceviz_gui.core.data.pgm import encode_pgm
+from faceviz_gui.core.data.sources import load_image_file, load_images, load_photo_folder
 
 SIZE = (60, 64)
 

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from faceviz_gui.core.data.sources import load_cmu, resolve_source
 from faceviz_gui.core.data.fetch import download, fetch, import_archive
-from faceviz_gui.core.errors import DataError
+from faceviz_gui.core.data.sources import load_cmu, resolve_source
 from faceviz_gui.core.data.synth import write_synthetic
+from faceviz_gui.core.errors import DataError
 from faceviz_gui.core.tasks import RecordingReporter
 
 
-def _tar_gz(files: dict[str, bytes], links: dict[str, str] = {}) -> bytes:
+def _tar_gz(files: dict[str, bytes], links: dict[str, str] | None = None) -> bytes:
+    links = links or {}
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
         for name, data in files.items():

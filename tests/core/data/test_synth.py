@@ -6,8 +6,8 @@ from collections import Counter
 import numpy as np
 
 from faceviz_gui.core.data.sources import load_cmu
-from faceviz_gui.core.training.specs import SCALE_SIZES
 from faceviz_gui.core.data.synth import synthetic_faceset, write_synthetic
+from faceviz_gui.core.training.specs import SCALE_SIZES
 
 
 def test_every_person_has_every_shot(synthetic_small):

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 
 from faceviz_gui.core.data.faceset import normalize
+from faceviz_gui.core.data.synth import synthetic_faceset
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.specs import find_spec
-from faceviz_gui.core.data.synth import synthetic_faceset
 
 
 def _train_left(train, epochs: int, seed: int = 0):

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.export.sheets import variant
 from faceviz_gui.core.export.writers import export_comparison, export_gallery
 from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
-from faceviz_gui.core.export.sheets import variant
 from faceviz_gui.core.tasks import RecordingReporter
 
 H, W = 30, 32

@@ -4,11 +4,20 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
-from faceviz_gui.core.live.faces import (FRAMING, Box, FaceTracker, centred_rect, cmu_rect,
-                                    crop_folder, crop_rect, crop_to_cmu, detect_face,
-                                    load_cropped_folder)
 from live_helpers import background, cmu_shot, place, shots
+
+from faceviz_gui.core.live.faces import (
+    FRAMING,
+    Box,
+    FaceTracker,
+    centred_rect,
+    cmu_rect,
+    crop_folder,
+    crop_rect,
+    crop_to_cmu,
+    detect_face,
+    load_cropped_folder,
+)
 
 
 def test_no_face_in_a_plain_backdrop_gives_none_and_a_centred_crop():

@@ -6,12 +6,12 @@ import threading
 
 import numpy as np
 import pytest
+from live_helpers import background, cmu_shot, place, pose_run, unseen_shots
 
-from faceviz_gui.core.live.faces import Box, cmu_rect
+from faceviz_gui.core.live.faces import Box
 from faceviz_gui.core.live.pipeline import LatestFrameSlot, LivePipeline, serve
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.specs import find_spec
-from live_helpers import background, cmu_shot, place, pose_run, unseen_shots
 
 POSES = ("straight", "left", "right", "up")
 

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from live_helpers import cmu_shot, place, pose_run, unseen_shots
 
 from faceviz_gui.core.errors import RunError
 from faceviz_gui.core.live.photo_eval import evaluate_folder
-from faceviz_gui.core.training.runs import create_run
 from faceviz_gui.core.tasks import RecordingReporter
-from live_helpers import cmu_shot, place, pose_run, unseen_shots
+from faceviz_gui.core.training.runs import create_run
 
 
 def _write_bad_files(folder):

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
+from faceviz_gui.core.data.faceset import normalize
+from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.maps import happymaps as hm
 from faceviz_gui.core.maps import mapops
-from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.data.faceset import normalize
-from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.tasks import RecordingReporter
+from faceviz_gui.core.training.nets import build_model
 
 STEPS = 32
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.data.faceset import FaceRecord, FaceSet, normalize
-from faceviz_gui.core.training.nets import build_model
+from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.maps.topimages import receptive_field, top_images
+from faceviz_gui.core.training.nets import build_model
 
 
 def test_receptive_fields_walk_back_through_convs_and_pools(tiny_spec):
@@ -36,7 +36,7 @@ def test_the_brightest_spot_wins_and_its_region_holds_it(tiny_spec):
     top = top_images(model, "conv2d_1", faces, k=3)
     assert top.indices.shape == (32, 3) and top.boxes.shape == (32, 3, 4)
     assert list(top.indices[0]) == [10, 8, 3]
-    for (i, v, (x0, y0, x1, y1)) in top.for_filter(0):
+    for (i, _v, (x0, y0, x1, y1)) in top.for_filter(0):
         y, x = spots[i]
         assert x0 <= x + 1 and x < x1 and y0 <= y + 1 and y < y1 and x1 - x0 == 3 == y1 - y0
     # Values are the real maximum pre-activation of the filter on that image, best first.

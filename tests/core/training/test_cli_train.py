@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from faceviz_gui.cli import main
+from faceviz_gui.core.data.synth import synthetic_faceset, write_synthetic
 from faceviz_gui.core.training.runs import Run
 from faceviz_gui.core.training.specs import find_spec
-from faceviz_gui.core.data.synth import synthetic_faceset, write_synthetic
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
+from faceviz_gui.core.data.faceset import FaceRecord, FaceSet
 from faceviz_gui.core.errors import DataError, RunError
 from faceviz_gui.core.training.evaluation import evaluate, format_report, run_test_set
-from faceviz_gui.core.data.faceset import FaceRecord, FaceSet
 
 
 class HalfBrightness(nn.Module):

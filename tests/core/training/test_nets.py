@@ -44,7 +44,7 @@ def test_no_in_place_relu_and_linear_output():
 def test_seed_makes_initial_weights_reproducible():
     spec = find_spec("ex1-1")
     a, b, c = build_model(spec, seed=3), build_model(spec, seed=3), build_model(spec, seed=4)
-    for (k, va), vb, vc in zip(a.state_dict().items(), b.state_dict().values(),
+    for (k, va), vb, _vc in zip(a.state_dict().items(), b.state_dict().values(),
                               c.state_dict().values()):
         assert torch.equal(va, vb), k
     assert not all(torch.equal(va, vc) for va, vc in zip(a.state_dict().values(),

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.paths import runs_dir
+from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.runs import Run, create_run, find_run, list_runs
 from faceviz_gui.core.training.specs import find_spec
 

@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.tasks import RecordingReporter
 from faceviz_gui.core.training.evaluation import evaluate
+from faceviz_gui.core.training.fit import fit, resolve_device
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.runs import Run, list_runs
 from faceviz_gui.core.training.specs import find_spec
-from faceviz_gui.core.tasks import RecordingReporter
-from faceviz_gui.core.training.fit import fit, resolve_device
 
 
 def small(name="experiment0", epochs=2, **train):

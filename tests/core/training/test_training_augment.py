@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from faceviz_gui.core.training.augment import augment_batch, flipped_labels
 from faceviz_gui.core.data.faceset import FaceRecord, FaceSet
+from faceviz_gui.core.training.augment import augment_batch, flipped_labels
 from faceviz_gui.core.training.specs import AugmentSpec
 
 

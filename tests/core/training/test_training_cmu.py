@@ -8,8 +8,8 @@ import pytest
 from faceviz_gui.cli import main
 from faceviz_gui.core.data.sources import load_source
 from faceviz_gui.core.training.evaluation import run_test_set
-from faceviz_gui.core.training.specs import find_spec
 from faceviz_gui.core.training.fit import fit
+from faceviz_gui.core.training.specs import find_spec
 
 pytestmark = [pytest.mark.cmu, pytest.mark.slow]
 

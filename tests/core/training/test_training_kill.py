@@ -12,10 +12,10 @@ import pytest
 from safetensors.torch import load_file
 
 from faceviz_gui.cli import main
+from faceviz_gui.core.data.synth import write_synthetic
 from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.runs import list_runs
 from faceviz_gui.core.training.specs import find_spec
-from faceviz_gui.core.data.synth import write_synthetic
 
 CHILD = "import sys; from faceviz_gui.cli import main; sys.exit(main(sys.argv[1:]))"
 

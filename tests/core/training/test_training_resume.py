@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.training.specs import find_spec
 from faceviz_gui.core.tasks import RecordingReporter
+from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.fit import fit, resume
+from faceviz_gui.core.training.specs import find_spec
 
 
 class StopAfter(RecordingReporter):

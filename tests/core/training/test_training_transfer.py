@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from faceviz_gui.core.errors import SpecError
+from faceviz_gui.core.training.fit import fit
 from faceviz_gui.core.training.runs import create_run, list_runs
 from faceviz_gui.core.training.specs import find_spec
-from faceviz_gui.core.training.fit import fit
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,13 @@ import shutil
 
 import numpy as np
 import pytest
+from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
 from PySide6.QtCore import QSettings, Qt
 
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.runs import Run, create_run
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.pages.compare.page import ComparePanel
-
-from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def runs(trained_run, tiny_spec, tmp_path):
                             ignore=shutil.ignore_patterns("cache")))
     same = Run(shutil.copytree(a.path, root / (a.id + "-copy")))
     half = tiny_spec.copy(name="ex1-1")
-    for i, layer in enumerate(half.layers):
+    for _i, layer in enumerate(half.layers):
         if layer.type == "conv2d":
             layer.filters //= 2
     b = create_run(half, root)

@@ -11,10 +11,10 @@ from PySide6.QtCore import QPointF, Qt
 
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.specs import find_spec, list_specs
+from faceviz_gui.gui.pages.compare.pair_grid import PairGrid
 from faceviz_gui.gui.widgets.heatmap_view import HeatmapView
 from faceviz_gui.gui.widgets.image_utils import lut
 from faceviz_gui.gui.widgets.layer_names import map_layers
-from faceviz_gui.gui.pages.compare.pair_grid import PairGrid
 
 LAYERS = ["conv2d_1", "conv2d_2", "conv2d_3", "dense_1", "dense_2", "dense_3"]
 

@@ -10,13 +10,12 @@ import shutil
 import time
 
 import pytest
+from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
 from PySide6.QtCore import QSettings, Qt
 
 from faceviz_gui.core.training.runs import Run
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.pages.gallery.export_dialog import ExportDialog
-
-from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
 
 
 @pytest.fixture

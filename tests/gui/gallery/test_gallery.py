@@ -9,14 +9,13 @@ import shutil
 import time
 
 import pytest
+from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
 
 from faceviz_gui.core.training.runs import Run
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.pages.gallery.page import GalleryPanel
 from faceviz_gui.gui.widgets.map_grid import PREVIEW
-
-from analysis_shots import save_shot  # tests/gui is on sys.path (rootdir import mode)
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from PySide6.QtMultimedia import QVideoFrame
 
 from faceviz_gui.core.data.photos import load_photo_folder
 from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.pages.live.photos import COLUMNS
 from faceviz_gui.gui.pages.live.page import LivePanel
+from faceviz_gui.gui.pages.live.photos import COLUMNS
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
 from live_helpers import background, cmu_shot, place, pose_run, unseen_shots  # noqa: E402

@@ -122,7 +122,7 @@ def test_import_cmu_data_from_the_file_menu(make_window, qtbot, tmp_path):
 
 
 def test_export_and_shortcut_dialogs_open_from_the_window(make_window, qtbot):
-    from PySide6.QtWidgets import QApplication, QDialog
+    from PySide6.QtWidgets import QDialog
 
     from faceviz_gui.gui.shell.about import ShortcutsDialog
     w = make_window()

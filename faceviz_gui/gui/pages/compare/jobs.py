@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 
-
-
 def compare_job(context, run_a, run_b, reporter=None):
     from faceviz_gui.core.compare.comparison import compare_runs
     from faceviz_gui.gui.jobs import probe_faceset

@@ -9,19 +9,27 @@ agreement and the verdict in words.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceviz_gui.core.training.runs import Run, list_runs
+from faceviz_gui.gui.pages.compare.jobs import compare_job, export_comparison_job, pair_maps_job
+from faceviz_gui.gui.pages.compare.pair_grid import PairGrid
+from faceviz_gui.gui.pages.compare.verdict_card import VerdictCard
 from faceviz_gui.gui.settings import restore_splitters
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 from faceviz_gui.gui.widgets.heatmap_view import HeatmapView
 from faceviz_gui.gui.widgets.job_slot import JobSlot
-from faceviz_gui.gui.pages.compare.pair_grid import PairGrid
 from faceviz_gui.gui.widgets.run_pair_picker import RunPairPicker, run_label
-from faceviz_gui.gui.pages.compare.verdict_card import VerdictCard
-from faceviz_gui.gui.pages.compare.jobs import compare_job, export_comparison_job, pair_maps_job
-
 
 
 class ComparePanel(QWidget):
@@ -261,6 +269,7 @@ class ComparePanel(QWidget):
     # -- export -----------------------------------------------------------------------------
     def _choose_export_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
+
         from faceviz_gui.core.paths import user_home
         cmp = self.comparison
         start = str(user_home() / "exports" / f"compare-{cmp.run_a}-vs-{cmp.run_b}")

@@ -11,16 +11,30 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceviz_gui.core.export.writers import FORMATS as CORE_FORMATS
 from faceviz_gui.core.paths import user_home
 from faceviz_gui.core.training.runs import Run, list_runs
 from faceviz_gui.gui.widgets.job_slot import JobSlot
-from faceviz_gui.gui.widgets.run_pair_picker import run_label
 from faceviz_gui.gui.widgets.layer_names import map_layers
+from faceviz_gui.gui.widgets.run_pair_picker import run_label
 
 FORMAT_TEXT = {
     "png": "PNG: a sheet per layer and every map as its own file",

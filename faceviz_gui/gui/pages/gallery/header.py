@@ -1,8 +1,7 @@
 """The gallery's header row: which run, render progress and Stop, steps, zoom, Export."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QProgressBar, QPushButton, QToolButton,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QProgressBar, QPushButton, QToolButton, QWidget
 
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 

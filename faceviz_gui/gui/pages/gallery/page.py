@@ -18,15 +18,15 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from faceviz_gui.core.maps.maptypes import LayerMaps
 from faceviz_gui.core.training.runs import Run, list_runs
+from faceviz_gui.gui.pages.gallery.header import GalleryHeader
+from faceviz_gui.gui.pages.gallery.jobs import cached_layers_job, render_job, top_images_job, top_items
+from faceviz_gui.gui.pages.gallery.layer_list import LayerList
 from faceviz_gui.gui.settings import restore_splitters
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
-from faceviz_gui.gui.pages.gallery.header import GalleryHeader
 from faceviz_gui.gui.widgets.job_slot import JobSlot
-from faceviz_gui.gui.pages.gallery.layer_list import LayerList
 from faceviz_gui.gui.widgets.layer_names import MapLayer, first_conv_kernels, map_layers
 from faceviz_gui.gui.widgets.map_detail import MapDetail
 from faceviz_gui.gui.widgets.map_grid import FINAL, PREVIEW, MapGrid
-from faceviz_gui.gui.pages.gallery.jobs import cached_layers_job, render_job, top_images_job, top_items
 
 HINT = ("Each tile is a HappyMap: the input image that excites one filter most, found by "
         "optimisation. The number under it is the activation reached.<br><br>"

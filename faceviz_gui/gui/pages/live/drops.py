@@ -72,7 +72,7 @@ class OpenMediaDialog(QFileDialog):
     def __init__(self, parent=None, directory: str = ""):
         super().__init__(parent, "Open photos, a video or a folder", directory)
         from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES  # not at import: live.py imports torch,
-        from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES       # and the window paints before torch loads
+        from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES  # and the window paints before torch loads
         self.setOption(QFileDialog.Option.DontUseNativeDialog, True)  # native ones cannot
         self.setFileMode(QFileDialog.FileMode.ExistingFiles)          # return a folder here
         media = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES | VIDEO_SUFFIXES))

@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from faceviz_gui.core.attention.methods import METHOD_NAMES, overlay
+from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES, decode_image
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.live.faces import crop_rect
-from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES, decode_image
 from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES
 from faceviz_gui.core.live.save import save_example, save_snapshot
 from faceviz_gui.core.paths import user_home
@@ -26,9 +26,9 @@ from faceviz_gui.core.training.specs import SCALE_SIZES
 from faceviz_gui.gui.pages.live.controls import ActionBox, AttentionBar, SourceBar
 from faceviz_gui.gui.pages.live.drops import local_paths
 from faceviz_gui.gui.pages.live.photos import PhotoResults
+from faceviz_gui.gui.pages.live.video_source import VideoSource, rgb_to_qimage
 from faceviz_gui.gui.pages.live.views import ProbabilityBars, StatusLines, VideoView
 from faceviz_gui.gui.pages.live.worker import LiveWorker
-from faceviz_gui.gui.pages.live.video_source import VideoSource, rgb_to_qimage
 from faceviz_gui.gui.widgets.image_canvas import ImageCanvas
 from faceviz_gui.gui.widgets.job_slot import JobSlot
 

@@ -11,13 +11,24 @@ import os
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QPushButton, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceviz_gui.core.attention.methods import overlay
-from faceviz_gui.gui.widgets.confusion import ConfusionMatrixView
 from faceviz_gui.gui.pages.live.video_source import rgb_to_qimage
+from faceviz_gui.gui.widgets.confusion import ConfusionMatrixView
 
 COLUMNS = ("Photo", "Face crop", "Attention", "Person", "True", "Predicted", "Confidence", "Face",
            "File")

@@ -11,8 +11,15 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtMultimedia import (QCamera, QCameraDevice, QMediaCaptureSession, QMediaDevices,
-                                  QMediaPlayer, QVideoFrame, QVideoSink)
+from PySide6.QtMultimedia import (
+    QCamera,
+    QCameraDevice,
+    QMediaCaptureSession,
+    QMediaDevices,
+    QMediaPlayer,
+    QVideoFrame,
+    QVideoSink,
+)
 
 # Frames larger than this are shrunk before they leave the UI thread: detection works on
 # 320 px anyway, and a 4K camera would otherwise cost 25 MB a frame.

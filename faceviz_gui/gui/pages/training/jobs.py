@@ -36,8 +36,8 @@ def train_job(context, spec, reporter):
 
 
 def _train(context, spec, reporter):
-    from faceviz_gui.core.training.runs import create_run
     from faceviz_gui.core.training.fit import fit
+    from faceviz_gui.core.training.runs import create_run
     faces = context.faceset(spec.scale, reporter)
     if faces.size != spec.input_size:
         raise FaceVizError(f"the data is {faces.size[1]}x{faces.size[0]} but {spec.name} takes "
@@ -63,8 +63,8 @@ def resume_job(context, run_path: str, reporter):
 
 
 def _resume(context, run_path: str, reporter):
-    from faceviz_gui.core.training.runs import Run
     from faceviz_gui.core.training.fit import resume
+    from faceviz_gui.core.training.runs import Run
     run = Run(run_path)
     data = None
     if run.status.get("data", "") == context.data_source:

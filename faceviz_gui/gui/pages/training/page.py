@@ -9,21 +9,31 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QStyle,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.training.specs import find_spec
 from faceviz_gui.gui import settings as keys
 from faceviz_gui.gui.context import AppContext, describe_source
-from faceviz_gui.gui.workers import JobWorker
-from faceviz_gui.gui.widgets.run_details import percent
-from faceviz_gui.gui.pages.training.results import TrainingResults
-from faceviz_gui.gui.pages.training.jobs import resume_job, train_job
 from faceviz_gui.gui.pages.training.controls import StatusLine, WrapRow
+from faceviz_gui.gui.pages.training.jobs import resume_job, train_job
 from faceviz_gui.gui.pages.training.plots import TrainingPlots
+from faceviz_gui.gui.pages.training.results import TrainingResults
+from faceviz_gui.gui.widgets.run_details import percent
+from faceviz_gui.gui.workers import JobWorker
 
 
 def fmt_seconds(s: float | None) -> str:
@@ -258,7 +268,6 @@ class TrainingPanel(QWidget):
     def resume_run(self, path: str) -> JobWorker | None:
         if self.is_running() or not self.context.core_ready:
             return None
-        from faceviz_gui.core.training.runs import Run
         self.show_run(path)
         return self._start(JobWorker(resume_job, self.context, path), "Resuming…")
 
