@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from faceviz_gui.core.data.faceset import PIXEL_STD, FaceSet
+from faceviz_gui.core.training.backgrounds import random_gamma, replace_background
 from faceviz_gui.core.training.specs import TASK_CLASSES, AugmentSpec
 
 
@@ -50,6 +51,10 @@ def augment_batch(x: torch.Tensor, y: torch.Tensor, flipped: torch.Tensor | None
     ``aug.flip``); ``gen`` lives on x's device.
     """
     n, dev = x.shape[0], x.device
+    if aug.background:  # before the geometry, so the new backdrop moves with the head
+        x = replace_background(x, aug.background, gen)
+    if aug.gamma:
+        x = random_gamma(x, aug.gamma, gen)
     flip = None
     if aug.flip:
         flip = torch.rand(n, generator=gen, device=dev) < 0.5

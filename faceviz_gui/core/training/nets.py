@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from faceviz_gui.core.data.preprocess import preprocess_module
 from faceviz_gui.core.training.specs import ExperimentSpec, LayerSpec
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
@@ -36,7 +37,8 @@ class NamedLayer(nn.Module):
 @dataclass(frozen=True)
 class LayerInfo:
     name: str
-    kind: str                      # conv2d, max_pooling2d, flatten, dense, dropout
+    kind: str                      # conv2d, max_pooling2d, flatten, dense, dropout,
+                                   # global_average_pooling2d, preprocess
     output_shape: tuple[int, ...]  # without the batch: (C, H, W) or (units,)
     params: int
     units: int                     # channels of a conv layer, units of a dense layer
@@ -52,6 +54,9 @@ class FaceNet(nn.Module):
         counts: Counter[str] = Counter()
         layers: list[NamedLayer] = []
         c, (h, w) = 1, spec.input_size
+        pre = preprocess_module(spec.preprocess.normalize)
+        if pre is not None:  # the spec's preprocessing, first: every caller runs through it
+            layers.append(NamedLayer("preprocess_1", "preprocess", pre))
         for ls in list(spec.layers) + [_decision_layer(spec)]:
             counts[ls.type] += 1
             name = f"{ls.type}_{counts[ls.type]}"
@@ -143,6 +148,9 @@ def _make_layer(name: str, ls: LayerSpec, c: int, h: int, w: int):
         return NamedLayer(name, "max_pooling2d", nn.MaxPool2d(ls.pool)), c, h // ls.pool, w // ls.pool
     if ls.type == "flatten":
         return NamedLayer(name, "flatten", nn.Flatten()), c * h * w, 1, 1
+    if ls.type == "global_average_pooling2d":  # one number per channel: where is forgotten
+        op = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        return NamedLayer(name, "global_average_pooling2d", op), c, 1, 1
     if ls.type == "dropout":
         return NamedLayer(name, "dropout", nn.Dropout(ls.rate)), c, h, w
     if ls.type == "dense":

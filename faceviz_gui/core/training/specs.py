@@ -25,7 +25,8 @@ TASK_CLASSES: dict[str, tuple[str, ...]] = {
     "eyes": ("open", "sunglasses"),
 }
 SCALE_SIZES: dict[int, tuple[int, int]] = {1: (120, 128), 2: (60, 64), 4: (30, 32)}  # (H, W)
-LAYER_TYPES = ("conv2d", "max_pooling2d", "flatten", "dense", "dropout")
+LAYER_TYPES = ("conv2d", "max_pooling2d", "flatten", "dense", "dropout", "global_average_pooling2d")
+PREPROCESS_NORMALIZE = ("none", "image")  # see data/preprocess.py
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
@@ -58,11 +59,20 @@ class AugmentSpec:
     brightness: float = 0.0   # +- added to [0, 1] pixels
     contrast: float = 0.0     # +- fraction
     flip: bool = False        # horizontal flip; swaps the left and right labels
+    gamma: float = 0.0        # +- log2 of a gamma curve on [0, 1] pixels (lighting)
+    background: float = 0.0   # chance of a new backdrop outside the head (augment.py)
 
     @property
     def any(self) -> bool:
         return bool(self.shift or self.scale or self.rotate or self.brightness
-                    or self.contrast or self.flip)
+                    or self.contrast or self.flip or self.gamma or self.background)
+
+
+@dataclass
+class PreprocessSpec:
+    """Steps applied to every input, in training, evaluation, maps and live alike: they run
+    as the network's first layer (nets.py), so no caller can forget them."""
+    normalize: str = "none"   # "none"; "image": each image to zero mean, unit spread
 
 
 @dataclass
@@ -92,6 +102,7 @@ class ExperimentSpec:
     train: TrainSpec = field(default_factory=TrainSpec)
     split: SplitSpec = field(default_factory=SplitSpec)
     augment: AugmentSpec = field(default_factory=AugmentSpec)
+    preprocess: PreprocessSpec = field(default_factory=PreprocessSpec)
     transfer: TransferSpec = field(default_factory=TransferSpec)
     source: str = ""                    # where it was loaded from; not saved
 
@@ -108,6 +119,13 @@ class ExperimentSpec:
         d = dataclasses.asdict(self)
         d.pop("source")
         d["layers"] = [_layer_dict(l) for l in self.layers]
+        # Fields added after runs already existed are written only when set, so an older
+        # spec saves (and a run folder's spec.toml reads) exactly as it did before.
+        for section, key in _LATER_FIELDS:
+            if d[section].get(key) == _DEFAULTS[section][key]:
+                d[section].pop(key)
+        if not d["preprocess"]:
+            d.pop("preprocess")
         return d
 
     def to_toml(self) -> str:
@@ -123,6 +141,11 @@ class ExperimentSpec:
         return dataclasses.replace(_copy_deep(self), **changes)
 
 
+_LATER_FIELDS = (("augment", "gamma"), ("augment", "background"), ("preprocess", "normalize"))
+_DEFAULTS = {"augment": dataclasses.asdict(AugmentSpec()),
+             "preprocess": dataclasses.asdict(PreprocessSpec())}
+
+
 def _copy_deep(spec: ExperimentSpec) -> ExperimentSpec:
     return from_dict(spec.to_dict(), spec.source or spec.name)
 
@@ -131,7 +154,7 @@ def _layer_dict(layer: LayerSpec) -> dict[str, Any]:
     """Only the fields that mean something for the layer's type, so saved specs stay short."""
     keep = {"conv2d": ("filters", "kernel", "padding", "activation"),
             "max_pooling2d": ("pool",), "flatten": (), "dense": ("units", "activation"),
-            "dropout": ("rate",)}[layer.type]
+            "dropout": ("rate",), "global_average_pooling2d": ()}[layer.type]
     return {"type": layer.type, **{k: getattr(layer, k) for k in keep}}
 
 
@@ -184,7 +207,7 @@ def from_dict(data: dict, source: str = "<spec>") -> ExperimentSpec:
         raise SpecError(source, "<top>", "expected a table")
     data = dict(data)
     sections = {"train": TrainSpec, "split": SplitSpec, "augment": AugmentSpec,
-                "transfer": TransferSpec}
+                "preprocess": PreprocessSpec, "transfer": TransferSpec}
     parts: dict[str, Any] = {}
     for key, cls in sections.items():
         if key in data:
@@ -235,6 +258,11 @@ def validate(spec: ExperimentSpec) -> None:
             raise SpecError(s, f"augment.{name}", "must be in [0, 1)")
     if not 0 <= spec.augment.rotate <= 180:
         raise SpecError(s, "augment.rotate", "must be in [0, 180] degrees")
+    if not 0 <= spec.augment.gamma <= 2:
+        raise SpecError(s, "augment.gamma", "must be in [0, 2] (log2 of the gamma)")
+    if not 0 <= spec.augment.background <= 1:
+        raise SpecError(s, "augment.background", "must be a chance in [0, 1]")
+    _choice(spec.preprocess.normalize, PREPROCESS_NORMALIZE, s, "preprocess.normalize")
     h, w = spec.input_size
     flat = False
     for i, layer in enumerate(spec.layers):
@@ -258,6 +286,11 @@ def validate(spec: ExperimentSpec) -> None:
             flat = True
         elif layer.type == "flatten":
             flat = True
+        elif layer.type == "global_average_pooling2d":
+            if flat:
+                raise SpecError(s, f"{where}.type", "global_average_pooling2d cannot follow "
+                                "flatten or dense")
+            h, w, flat = 1, 1, True
         elif layer.type == "dropout" and not 0 <= layer.rate < 1:
             raise SpecError(s, f"{where}.rate", "must be in [0, 1)")
         if h < 1 or w < 1:

@@ -20,7 +20,7 @@ from faceviz_gui.core.training.specs import ExperimentSpec, is_builtin
 _arch_cache: dict[tuple[str, float], list] = {}
 # Short type names: four columns must fit a narrow dock.
 SHORT_KIND = {"conv2d": "conv", "max_pooling2d": "max pool", "flatten": "flatten",
-              "dense": "dense", "dropout": "dropout"}
+              "dense": "dense", "dropout": "dropout", "global_average_pooling2d": "avg pool"}
 
 
 def architecture(spec: ExperimentSpec) -> list:

@@ -15,7 +15,8 @@ from faceviz_gui.core.training.specs import ACTIVATIONS, LAYER_TYPES, LayerSpec
 COLUMNS = ("type", "size", "kernel", "padding", "pool", "rate", "activation")
 HEADERS = ("Type", "Filters / units", "Kernel", "Padding", "Pool", "Dropout", "Activation")
 USED = {"conv2d": {"size", "kernel", "padding", "activation"}, "max_pooling2d": {"pool"},
-        "flatten": set(), "dense": {"size", "activation"}, "dropout": {"rate"}}
+        "flatten": set(), "dense": {"size", "activation"}, "dropout": {"rate"},
+        "global_average_pooling2d": set()}
 
 
 def layer_names(layers: list[LayerSpec]) -> list[str]:
