@@ -28,6 +28,8 @@ class AppContext(QObject):
     deviceChanged = Signal(str)           # "cpu" or "cuda"
     dataLoaded = Signal(str)              # a one-line description of the data set in use
     trainingChanged = Signal(bool)        # a training job started (True) or ended (False)
+    trainingPaused = Signal(bool)         # the training job was paused (held in memory) or went on
+    plotRunsChanged = Signal(list)        # run folders ticked in the browser to plot together
 
     def __init__(self, runs_root: str | Path | None = None, data_source: str | None = None,
                  device: str = "cpu", settings: QSettings | None = None, parent=None):
@@ -41,6 +43,8 @@ class AppContext(QObject):
         self.core_ready = False
         self.training = False
         self.training_run: str = ""      # folder of the run being trained, "" when none
+        self.training_paused = False     # its status.json still says "running" while paused
+        self.plot_runs: list[str] = []   # run folders ticked in the browser (training curves)
         self.data_description = ""
         self._facesets: dict[tuple[str, int], Any] = {}
         self._data_lock = threading.Lock()   # held only to read or change the dict: never long
@@ -124,6 +128,18 @@ class AppContext(QObject):
 
     def _remember_training(self, running: bool) -> None:
         self.training = running
+        if not running:
+            self.training_paused = False
+
+    def set_training_paused(self, paused: bool) -> None:
+        if paused != self.training_paused:
+            self.training_paused = paused
+            self.trainingPaused.emit(paused)
+
+    def set_plot_runs(self, paths: list[str]) -> None:
+        if list(paths) != self.plot_runs:
+            self.plot_runs = list(paths)
+            self.plotRunsChanged.emit(self.plot_runs)
 
 
 def describe_source(source: str) -> str:

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMenu,
@@ -29,22 +29,9 @@ from PySide6.QtWidgets import (
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.training.specs import is_builtin, list_specs, load_spec
 from faceviz_gui.gui.browser.experiment_details import ExperimentDetails
+from faceviz_gui.gui.browser.run_rows import KEY, KIND, run_item
 from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.widgets.run_details import STATE_COLORS, RunDetails, percent, short_date
-
-KIND, KEY = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
-
-
-def state_icon(state: str) -> QIcon:
-    pix = QPixmap(12, 12)
-    pix.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pix)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setBrush(QBrush(QColor(STATE_COLORS.get(state, "#6b7280"))))
-    p.setPen(Qt.PenStyle.NoPen)
-    p.drawEllipse(1, 1, 10, 10)
-    p.end()
-    return QIcon(pix)
+from faceviz_gui.gui.widgets.run_details import RunDetails, percent
 
 
 def _order(entry: tuple[str, Path]) -> tuple:
@@ -67,6 +54,8 @@ class ExperimentBrowser(QWidget):
         layout.addLayout(self._buttons())
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Experiment / run", "Test acc."])
+        self.tree.headerItem().setToolTip(1, "Accuracy on the run's test split; hover a run "
+                                             "for how it was split")
         self.tree.setColumnCount(2)
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
@@ -97,6 +86,8 @@ class ExperimentBrowser(QWidget):
         context.coreReady.connect(self._core_ready)
         context.runSelected.connect(self._follow_run)
         context.runUpdated.connect(self._run_updated)
+        context.trainingPaused.connect(lambda _p: self._run_updated(self.context.training_run))
+        self.tree.itemChanged.connect(self._ticked)
         self.refresh()
 
     def sizeHint(self) -> QSize:
@@ -159,7 +150,7 @@ class ExperimentBrowser(QWidget):
             self._syncing = False
         if keep and self._select_key(*keep, emit=False) and keep[0] == "run":
             from faceviz_gui.core.training.runs import Run
-            self.run_details.show_run(Run(keep[1]))  # its state, epochs and scores moved on
+            self.run_details.show_run(Run(keep[1]), self._paused(keep[1]))  # it moved on
 
     def _runs_by_experiment(self) -> dict[str, list]:
         if not self.context.core_ready:
@@ -171,18 +162,20 @@ class ExperimentBrowser(QWidget):
         return out
 
     def _run_item(self, run) -> QTreeWidgetItem:
-        s = run.summary()
-        state = s["state"]
-        when = short_date(s["created"])
-        text = (f"{when} · {s['epochs']} epochs" if state == "done"
-                else f"{when} · {state} {s['epoch']}/{s['epochs']}")
-        item = QTreeWidgetItem([text, percent(s["accuracy"]) if s["accuracy"] is not None else ""])
-        item.setData(0, KIND, "run")
-        item.setData(0, KEY, str(run.path))
-        item.setIcon(0, state_icon(state))
-        item.setToolTip(0, f"{run.id}\n{state}, epoch {s['epoch']} of {s['epochs']}")
-        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return item
+        path = str(run.path)
+        return run_item(run, self._paused(path), path in self.context.plot_runs)
+
+    def _paused(self, path: str) -> bool:
+        return self.context.training_paused and path == self.context.training_run
+
+    def _ticked(self, item: QTreeWidgetItem, column: int) -> None:
+        """A run's tick box changed: the Training page plots the ticked runs together."""
+        if self._syncing or column != 0 or item.data(0, KIND) != "run":
+            return
+        path, on = item.data(0, KEY), item.checkState(0) == Qt.CheckState.Checked
+        if on != (path in self.context.plot_runs):  # not a text or icon change
+            others = [p for p in self.context.plot_runs if p != path]
+            self.context.set_plot_runs(others + [path] if on else others)
 
     def _run_updated(self, path: str) -> None:
         """A run moved on (an epoch ended): its row and, if shown, its details follow."""
@@ -197,7 +190,7 @@ class ExperimentBrowser(QWidget):
             item.setToolTip(col, fresh.toolTip(col))
         item.setIcon(0, fresh.icon(0))
         if self.selected_run() == path:
-            self.run_details.show_run(run)
+            self.run_details.show_run(run, self._paused(path))
 
     def _core_ready(self) -> None:
         self.refresh()
@@ -285,7 +278,7 @@ class ExperimentBrowser(QWidget):
 
     def _show_run(self, path: str, experiment: str) -> None:
         from faceviz_gui.core.training.runs import Run
-        self.run_details.show_run(Run(path))
+        self.run_details.show_run(Run(path), self._paused(path))
         self.details.setCurrentWidget(self.run_details)
         if experiment != self.context.current_experiment:
             self.context.experimentSelected.emit(experiment)

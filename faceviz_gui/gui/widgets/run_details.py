@@ -20,7 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-STATE_COLORS = {"done": "#1a7f37", "running": "#2f6fdf", "stopped": "#b7791f",
+from faceviz_gui.gui.widgets.split_words import (
+    accuracy_note,
+    run_split,
+    short_note,
+    training_people,
+)
+
+STATE_COLORS = {"done": "#1a7f37", "running": "#2f6fdf", "paused": "#7c3aed", "stopped": "#b7791f",
                 "failed": "#b42318", "created": "#6b7280", "unknown": "#6b7280"}
 
 
@@ -56,29 +63,44 @@ class PerPersonTable(QTableWidget):
     """Person, accuracy (tinted by how good), number of test images; the worst first."""
 
     def __init__(self, parent=None):
-        super().__init__(0, 3, parent)
-        self.setHorizontalHeaderLabels(["Person", "Accuracy", "Images"])
+        super().__init__(0, 4, parent)
+        self.setHorizontalHeaderLabels(["Person", "Acc.", "Tested", "Trained"])
+        self.horizontalHeaderItem(1).setToolTip("Accuracy on the person's test images")
+        self.horizontalHeaderItem(2).setToolTip("Tested: how many of the person's images are "
+                                                "in the test split")
+        self.horizontalHeaderItem(3).setToolTip(
+            "Trained: whether the person also had images in the run's training split: with a split by "
+            "image everyone does, and their accuracy says little about new faces")
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setSortingEnabled(True)
         h = self.horizontalHeader()
+        # Fixed widths from the font: ResizeToContents leaves room for a sort arrow on every
+        # column, and the person column lost its names beside a 1000-pixel window's browser.
+        fm = self.fontMetrics()
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        for col, text in ((1, "100.0%"), (2, "Tested"), (3, "Trained")):
+            h.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            h.resizeSection(col, fm.horizontalAdvance(text) + 22)
+        self.setColumnHidden(3, True)
         self.setToolTip("Test accuracy per person: which faces the network gets wrong")
 
-    def set_data(self, per_person: dict | None) -> None:
+    def set_data(self, per_person: dict | None, trained: set[str] | None = None) -> None:
+        """``trained``: the people of the training split (None: unknown, column hidden)."""
         self.setSortingEnabled(False)
         rows = sorted((per_person or {}).items())
         self.setRowCount(len(rows))
+        self.setColumnHidden(3, trained is None)
         for i, (person, info) in enumerate(rows):
             acc, n = info.get("accuracy", 0.0), info.get("n", 0)
-            cells = [QTableWidgetItem(person), _NumberItem(percent(acc), acc), _NumberItem(str(n), n)]
+            cells = [QTableWidgetItem(person), _NumberItem(percent(acc), acc), _NumberItem(str(n), n),
+                     QTableWidgetItem("" if trained is None else "yes" if person in trained
+                                      else "no")]
             cells[1].setBackground(QBrush(accuracy_color(acc)))
             for j, c in enumerate(cells):
-                if j:
+                if j in (1, 2):
                     c.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(i, j, c)
         self.setSortingEnabled(True)
@@ -107,6 +129,9 @@ class RunDetails(QWidget):
         self.accuracy.setProperty("role", "metric")
         self.accuracy.setWordWrap(True)
         self.accuracy.setToolTip("Accuracy on the run's own test split (eval.json)")
+        self.split_label = QLabel("")
+        self.split_label.setWordWrap(True)
+        self.split_label.setProperty("role", "subtitle")
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.fields = {k: QLabel() for k in ("Created", "State", "Epochs", "Device", "Data")}
@@ -116,16 +141,20 @@ class RunDetails(QWidget):
         self.people = PerPersonTable()
         layout.addWidget(self.title)
         layout.addWidget(self.accuracy)
+        layout.addWidget(self.split_label)
         layout.addLayout(form)
         layout.addWidget(QLabel("Per-person test accuracy:"))
         layout.addWidget(self.people, 1)
 
-    def show_run(self, run) -> None:
-        """``run`` is a core.runs.Run."""
+    def show_run(self, run, paused: bool = False) -> None:
+        """``run`` is a core.runs.Run; ``paused``: it is the training job, held in memory
+        (its status.json still says running)."""
         st = run.status
         ev = run.evaluation() or {}
         self.title.setText(run.id)
         state = st.get("state", "unknown")
+        if paused and state == "running":
+            state = "paused"
         color = STATE_COLORS.get(state, "#6b7280")
         note = f" — {st['message']}" if st.get("message") and state == "failed" else ""
         self.fields["State"].setText(f"<b style='color:{color}'>{state}</b>{note}")
@@ -136,8 +165,14 @@ class RunDetails(QWidget):
         self.fields["Data"].setText(Path(data).name if "/" in str(data) else str(data))
         self.fields["Data"].setToolTip(str(data))
         acc = ev.get("accuracy")
-        waiting = {"running": "training…", "created": "starting…",
-                   "stopped": "not tested yet", "failed": "failed"}
+        waiting = {"running": "training…", "paused": "paused (held in memory)",
+                   "created": "starting…", "stopped": "not tested yet", "failed": "failed"}
+        trained = training_people(run) if acc is not None else None
+        tested = sorted(ev.get("per_person") or {})
         self.accuracy.setText(f"{percent(acc)} test accuracy" if acc is not None
                               else waiting.get(state, "not tested yet"))
-        self.people.set_data(ev.get("per_person"))
+        self.split_label.setText(short_note(run_split(run), tested, trained) if acc is not None
+                                 else "")
+        self.split_label.setToolTip(accuracy_note(run_split(run), tested, trained))
+        self.split_label.setVisible(acc is not None)
+        self.people.set_data(ev.get("per_person"), trained)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -30,10 +29,16 @@ from faceviz_gui.gui import settings as keys
 from faceviz_gui.gui.context import AppContext, describe_source
 from faceviz_gui.gui.pages.training.controls import StatusLine, WrapRow
 from faceviz_gui.gui.pages.training.jobs import resume_job, train_job
+from faceviz_gui.gui.pages.training.overlay import PALETTE, pick_runs
 from faceviz_gui.gui.pages.training.plots import TrainingPlots
 from faceviz_gui.gui.pages.training.results import TrainingResults
 from faceviz_gui.gui.widgets.run_details import percent
+from faceviz_gui.gui.widgets.run_pair_picker import run_label
+from faceviz_gui.gui.widgets.split_words import split_words
 from faceviz_gui.gui.workers import JobWorker
+
+OVERLAY_MODE, SMOOTHING, LOG_LOSS = ("training/overlay_mode", "training/smoothing",
+                                     "training/log_loss")
 
 
 def fmt_seconds(s: float | None) -> str:
@@ -69,6 +74,8 @@ class TrainingPanel(QWidget):
         layout.addWidget(self._controls())
         layout.addLayout(self._progress_row())
         self.plots = TrainingPlots()
+        self.overlay = self.plots.overlay_bar
+        self._overlay_settings()
         self.results = TrainingResults()
         # Short names for what tests and other code read.
         self.test_acc, self.people, self.confusion = (self.results.test_acc, self.results.people,
@@ -88,6 +95,8 @@ class TrainingPanel(QWidget):
         context.experimentSelected.connect(self._experiment_selected)
         context.runSelected.connect(self._run_selected)
         context.runsChanged.connect(self._refresh_overlays)
+        context.plotRunsChanged.connect(self._runs_ticked)
+        context.dataSourceChanged.connect(self._data_source_changed)
         context.coreReady.connect(self._update_buttons)
         if context.current_experiment:
             self._experiment_selected(context.current_experiment)
@@ -126,17 +135,21 @@ class TrainingPanel(QWidget):
                                      "Stop and save a checkpoint; Resume continues it (Ctrl+. or Esc)")
         self.resume_btn = self._button("Resume", sp.SP_MediaSeekForward, self._resume_clicked,
                                        "Continue the shown stopped run from its checkpoint (Ctrl+R)")
-        self.overlay = QCheckBox("Overlay earlier runs")
-        self.overlay.setToolTip("Draw this experiment's earlier runs as faint grey curves")
-        self.overlay.setChecked(keys.flag(self.context.settings, keys.TRAIN_OVERLAY, True))
-        self.overlay.toggled.connect(self._overlay_toggled)
-        actions_row.addWidget(self.overlay)
-        actions_row.addSpacing(4)
         for b in (self.train_btn, self.pause_btn, self.stop_btn, self.resume_btn):
             actions_row.addWidget(b)
         row.add(settings)
         row.add(actions, right=True)
         return row
+
+    def _overlay_settings(self) -> None:
+        s = self.context.settings
+        default = "experiment" if keys.flag(s, keys.TRAIN_OVERLAY, True) else "none"
+        self.overlay.set_mode(str(s.value(OVERLAY_MODE, default)))
+        self.overlay.smoothing.setValue(int(s.value(SMOOTHING, 0)))
+        self.overlay.log_loss.setChecked(keys.flag(s, LOG_LOSS, False))
+        self.plots.set_smoothing(self.overlay.weight())
+        self.plots.set_log_loss(self.overlay.log_loss.isChecked())
+        self.overlay.changed.connect(self._overlay_changed)
 
     @staticmethod
     def _group() -> tuple[QWidget, QHBoxLayout]:
@@ -182,11 +195,20 @@ class TrainingPanel(QWidget):
         self.batch.setValue(t.batch_size)
         self.lr.setValue(t.learning_rate)
         self.title.setText(self.spec.name)
-        h, w = self.spec.input_size
-        self.subtitle.setText(f"{self.spec.description or ''}\nTask {self.spec.task} · input {w}×{h}"
-                              f" · data: {describe_source(self.context.data_source)}")
+        self._write_subtitle()
         self._refresh_overlays()
         self._update_buttons()
+
+    def _write_subtitle(self) -> None:
+        h, w = self.spec.input_size
+        self.subtitle.setText(f"{self.spec.description or ''}\nTask {self.spec.task} · input {w}×{h}"
+                              f" · {split_words(self.spec.split)} · data: "
+                              f"{describe_source(self.context.data_source)}")
+
+    def _data_source_changed(self, _source: str) -> None:
+        # The header names the data a new run trains on: never the previous source.
+        if self.spec is not None:
+            self._write_subtitle()
 
     def _run_selected(self, path: str) -> None:
         if self.is_running():
@@ -208,7 +230,7 @@ class TrainingPanel(QWidget):
         st = run.status
         epochs = max(1, int(st.get("epochs", 1) or 1))
         self.plots.set_history(run.metrics(), epochs)
-        self._show_results(run.evaluation())
+        self._show_results(run.evaluation(), run)
         self.progress.setValue(int(1000 * min(1.0, st.get("epoch", 0) / epochs)))
         state = st.get("state", "unknown")
         extra = " — Resume continues it" if state == "stopped" else ""
@@ -218,21 +240,34 @@ class TrainingPanel(QWidget):
         self._refresh_overlays()
         self._update_buttons()
 
-    def _overlay_toggled(self, on: bool) -> None:
-        self.context.settings.setValue(keys.TRAIN_OVERLAY, on)
+    def _overlay_changed(self) -> None:
+        s = self.context.settings
+        s.setValue(OVERLAY_MODE, self.overlay.mode())
+        s.setValue(SMOOTHING, self.overlay.smoothing.value())
+        s.setValue(LOG_LOSS, self.overlay.log_loss.isChecked())
+        self.plots.set_smoothing(self.overlay.weight())
+        if self.overlay.log_loss.isChecked() != self.plots.is_log_loss():
+            self.plots.set_log_loss(self.overlay.log_loss.isChecked())
         self._refresh_overlays()
 
+    def _runs_ticked(self, paths: list) -> None:
+        if paths and self.overlay.mode() != "ticked":
+            self.overlay.set_mode("ticked")  # emits changed: refreshes
+        else:
+            self._refresh_overlays()
+
     def _refresh_overlays(self) -> None:
-        if not (self.spec and self.context.core_ready and self.overlay.isChecked()):
+        if not self.context.core_ready or self.overlay.mode() == "none":
             self.plots.set_overlays([])
             return
         from faceviz_gui.core.training.runs import list_runs
-        others = [r for r in list_runs(self.context.runs_root, experiment=self.spec.name)
-                  if str(r.path) != self.run_path][-5:]
-        self.plots.set_overlays([(r.id, r.metrics()) for r in others])
+        others = pick_runs(self.overlay.mode(), list_runs(self.context.runs_root), self.spec,
+                           self.run_path, self.context.plot_runs)
+        self.plots.set_overlays([(run_label(r), r.metrics(), PALETTE[i % len(PALETTE)])
+                                 for i, r in enumerate(others)])
 
-    def _show_results(self, ev: dict | None) -> None:
-        self.results.show_evaluation(ev)
+    def _show_results(self, ev: dict | None, run=None) -> None:
+        self.results.show_evaluation(ev, run)
 
     # -- jobs -----------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -293,6 +328,8 @@ class TrainingPanel(QWidget):
         else:
             self.worker.pause()
             self.state.setText("Pausing at the next batch…")
+        # The run's status.json says "running" all along: the browser asks the context.
+        self.context.set_training_paused(self.worker.paused)
         self._update_buttons()
 
     def stop_training(self) -> None:
@@ -345,7 +382,7 @@ class TrainingPanel(QWidget):
             took = fmt_seconds(time.monotonic() - self._started)
             self.state.setText(f"Done in {took}: test accuracy {percent(acc)}")
             self.progress.setValue(1000)
-            self._show_results(result.evaluation)
+            self._show_results(result.evaluation, result.run)
         self.run_path = path
 
     def _on_failed(self, message: str) -> None:
