@@ -1,0 +1,1 @@
+"""Smaller networks: structural pruning guided by the maps, and export for devices."""
