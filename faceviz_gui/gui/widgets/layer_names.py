@@ -32,6 +32,15 @@ class MapLayer:
         return f"{self.kind} · {self.size_text()}"
 
 
+def unit_names(layer: MapLayer, classes) -> list[str]:
+    """Names of a layer's units: the class names for the decision layer (not_left, left),
+    "filter #i" for conv filters and "unit #i" for hidden dense units."""
+    if layer.decision and len(classes) == layer.units:
+        return list(classes)
+    what = "filter" if layer.kind == "conv2d" else "unit"
+    return [f"{what} #{i}" for i in range(layer.units)]
+
+
 def map_layers(spec: ExperimentSpec) -> list[MapLayer]:
     counts: Counter[str] = Counter()
     out: list[MapLayer] = []

@@ -172,7 +172,7 @@ class MapDetail(QScrollArea):
                      step: int | None = None) -> None:
         """A filter whose map is still being optimised (a preview, or nothing yet)."""
         self._map, self._image = None, image
-        self.title.setText(f"{layer} · filter #{index}")
+        self.title.setText(f"{layer} · {self.unit_name(index)}")
         self.badge.setText(f"<span style='color:#5b6472'>Preview at step {step}</span>" if step
                            else "<span style='color:#5b6472'>Rendering…</span>")
         for v in self.stats.values():
@@ -182,9 +182,9 @@ class MapDetail(QScrollArea):
 
     def show_map(self, m: FilterMap) -> None:
         self._map, self._image = m, m.image
-        self.title.setText(f"{m.layer} · filter #{m.index}")
+        self.title.setText(f"{m.layer} · {self.unit_name(m.index)}")
         if m.dead:
-            self.badge.setText(f"<span style='color:#b42318; font-weight:600'>● Dead filter</span>"
+            self.badge.setText(f"<span style='color:#b42318; font-weight:600'>● Dead</span>"
                                f"<span style='color:#b42318'> — {m.dead_reason or 'no reason given'}</span>")
         else:
             self.badge.setText("<span style='color:#1a7f37; font-weight:600'>● Responds</span>")
@@ -196,6 +196,14 @@ class MapDetail(QScrollArea):
         curve = np.asarray(m.loss_curve, dtype=np.float32)
         self.curve.setData(np.arange(1, len(curve) + 1), curve)
         self._redraw()
+
+    def set_unit_names(self, names: list[str]) -> None:
+        """Names for the units of the layer shown (class names on a decision layer)."""
+        self._unit_names = list(names)
+
+    def unit_name(self, i: int) -> str:
+        names = getattr(self, "_unit_names", [])
+        return names[i] if 0 <= i < len(names) else f"filter #{i}"
 
     def current_map(self) -> FilterMap | None:
         return self._map

@@ -60,7 +60,8 @@ class MapGrid(QAbstractScrollArea):
         self._cmap = "grey"
         self._smooth = True
         self._title = ""
-        self._empty_text = "Choose a layer to see what its filters respond to."
+        self._empty_text = "No run selected"
+        self._names: list[str] = []  # a name per unit (the decision layer's class names)
 
     # -- content ---------------------------------------------------------------------------
     def reset(self, count: int, image_size: tuple[int, int] | None = None, title: str = "") -> None:
@@ -75,6 +76,14 @@ class MapGrid(QAbstractScrollArea):
         self.verticalScrollBar().setValue(0)
         self.viewport().update()
         self.currentChanged.emit(self._current)
+
+    def set_unit_names(self, names: list[str]) -> None:
+        """Captions of the tiles: class names for a decision layer; [] for "#i"."""
+        self._names = list(names)
+        self.viewport().update()
+
+    def unit_name(self, i: int) -> str:
+        return self._names[i] if 0 <= i < len(self._names) else f"filter #{i}"
 
     def set_empty_text(self, text: str) -> None:
         self._empty_text = text
@@ -255,7 +264,8 @@ class MapGrid(QAbstractScrollArea):
         p.fillRect(self.viewport().rect(), CANVAS)
         if not self._tiles:
             p.setPen(TEXT_DIM)
-            p.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self._empty_text)
+            p.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
+                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._empty_text)
             return
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth)
@@ -264,9 +274,11 @@ class MapGrid(QAbstractScrollArea):
             f.setBold(True)
             p.setFont(f)
             p.setPen(TEXT)
-            p.drawText(QRect(self._x0(), self.MARGIN - self.verticalScrollBar().value(),
-                             self.viewport().width() - self._x0() - self.MARGIN, self._header_h()),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self._title)
+            # From the left margin, elided: a few centred tiles leave little room after _x0.
+            width = self.viewport().width() - 2 * self.MARGIN
+            p.drawText(QRect(self.MARGIN, self.MARGIN - self.verticalScrollBar().value(), width,
+                             self._header_h()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                       p.fontMetrics().elidedText(self._title, Qt.TextElideMode.ElideRight, width))
             p.setFont(self.font())
         cols, cell = self.columns(), self._cell()
         first_row = max(0, (self.verticalScrollBar().value() - self.MARGIN - self._header_h())
@@ -277,15 +289,18 @@ class MapGrid(QAbstractScrollArea):
 
     def _paint_tile(self, p: QPainter, t: Tile, r: QRect) -> None:
         paint_tile(p, t, r, self._pixmap(t), self.font(), self._caption_h(),
-                   selected=t.index == self._current, hovered=t.index == self._hover)
+                   selected=t.index == self._current, hovered=t.index == self._hover,
+                   name=self._names[t.index] if t.index < len(self._names) and
+                   not self._names[t.index].startswith(("filter #", "unit #")) else "")
 
     # -- interaction -----------------------------------------------------------------------
     def tooltip_text(self, i: int) -> str:
         t = self._tiles[i]
         if t.fmap is None:
-            return f"Filter {i}: " + (f"preview at step {t.step}" if t.stage == PREVIEW else "rendering…")
+            return f"{self.unit_name(i)}: " + (f"preview at step {t.step}" if t.stage == PREVIEW
+                                               else "rendering…")
         m = t.fmap
-        lines = [f"<b>Filter {i}</b>", f"activation reached: {m.activation:.4g}",
+        lines = [f"<b>{self.unit_name(i)}</b>", f"activation reached: {m.activation:.4g}",
                  f"saturated pixels: {m.saturation:.0%}", f"high-frequency energy: {m.hf_energy:.0%}"]
         if m.dead:
             lines.insert(1, f"<span style='color:#e5484d'><b>dead</b>: {m.dead_reason or 'no reason given'}</span>")

@@ -13,7 +13,7 @@ SELECT = QColor("#4c9aff")
 
 
 def paint_tile(p: QPainter, t, r: QRect, pm: QPixmap | None, font: QFont, caption_h: int,
-               selected: bool, hovered: bool) -> None:
+               selected: bool, hovered: bool, name: str = "") -> None:
     """One tile: the map (or a placeholder), preview badge, dead mark, selection, caption."""
     dead = t.fmap is not None and t.fmap.dead
     path = QPainterPath()
@@ -48,7 +48,7 @@ def paint_tile(p: QPainter, t, r: QRect, pm: QPixmap | None, font: QFont, captio
         p.drawRoundedRect(QRectF(r).adjusted(-2, -2, 2, 2), 5, 5)
     cap = QRect(r.left(), r.bottom() + 3, r.width(), caption_h - 3)
     p.setPen(DEAD if dead else TEXT)
-    p.drawText(cap, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"#{t.index}")
+    p.drawText(cap, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name or f"#{t.index}")
     if t.fmap is not None and r.width() >= 64:
         p.setPen(DEAD if dead else TEXT_DIM)
         right = "dead" if dead else f"{t.fmap.activation:.3g}"

@@ -17,6 +17,10 @@ class LayerList(QTreeWidget):
         super().__init__(parent)
         self.setColumnCount(3)
         self.setHeaderLabels(["Layer", "Size", "Dead"])
+        self.headerItem().setToolTip(COL_DEAD, "Dead: units whose HappyMap shows no response "
+                                               "(never fires, no gradient, flat or saturated "
+                                               "map). Not Compare's \"silent\": constant on "
+                                               "the test photos")
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
@@ -78,7 +82,8 @@ class LayerList(QTreeWidget):
             if it.data(COL_NAME, Qt.ItemDataRole.UserRole) == name:
                 it.setText(COL_DEAD, str(dead))
                 it.setForeground(COL_DEAD, QBrush(QColor("#b42318" if dead else "#1a7f37")))
-                it.setToolTip(COL_DEAD, f"{dead} of {total} filters dead" + (f": {reasons}" if reasons else ""))
+                it.setToolTip(COL_DEAD, f"{dead} of {total} dead, judged by their maps"
+                              + (f": {reasons}" if reasons else ""))
 
     def reset_dead(self) -> None:
         for i in range(self.topLevelItemCount()):

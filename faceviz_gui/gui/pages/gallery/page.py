@@ -24,16 +24,21 @@ from faceviz_gui.gui.pages.gallery.layer_list import LayerList
 from faceviz_gui.gui.settings import restore_splitters
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 from faceviz_gui.gui.widgets.job_slot import JobSlot
-from faceviz_gui.gui.widgets.layer_names import MapLayer, first_conv_kernels, map_layers
+from faceviz_gui.gui.widgets.layer_names import MapLayer, first_conv_kernels, map_layers, unit_names
 from faceviz_gui.gui.widgets.map_detail import MapDetail
 from faceviz_gui.gui.widgets.map_grid import FINAL, PREVIEW, MapGrid
 
 HINT = ("Each tile is a HappyMap: the input image that excites one filter most, found by "
         "optimisation. The number under it is the activation reached.<br><br>"
-        "<span style='color:#b42318'>Red</span> marks a dead filter: it never responds, or its "
-        "map is flat or saturated. Hover for the reason.<br><br>"
+        "<span style='color:#b42318'>Red</span> marks a <b>dead</b> filter: judged by its map, "
+        "no input the optimiser found makes it respond, or the map is flat or saturated. "
+        "Hover for the reason. (Compare's <b>silent</b> units are judged on real test photos "
+        "instead: their output never changes on them.)<br><br>"
         "Click a map for its details: the kernel, the loss curve and the nine images "
         "that excite it most.")
+NO_RUN_HINT = ("No run selected: select a trained run in the experiment browser (or train one "
+               "on the Training page) to see what each of its filters responds to.")
+NARROW_PX = 900  # below this the detail goes under the grid
 
 
 class GalleryPanel(QWidget):
@@ -64,6 +69,8 @@ class GalleryPanel(QWidget):
             context.runUpdated.connect(self._run_updated)
         if context.current_run:
             self.show_run(context.current_run)
+        else:  # never "choose a layer" with no layer and no run listed
+            self._clear("No run selected", NO_RUN_HINT)
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -83,14 +90,22 @@ class GalleryPanel(QWidget):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5b6472; padding: 6px 8px;")
         ll.addWidget(hint)
+        self.hint = hint
+        # The grid and the detail side by side when wide; the detail under the grid when the
+        # page is narrow (beside the browser in a 1000-px window), so the grid keeps columns.
+        self.inner = QSplitter(Qt.Orientation.Horizontal)
+        self.inner.addWidget(self.grid)
+        self.inner.addWidget(self.detail)
+        self.inner.setStretchFactor(0, 1)
+        self.inner.setSizes([680, 340])
+        self.inner.setChildrenCollapsible(False)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(self.grid)
-        split.addWidget(self.detail)
+        split.addWidget(self.inner)
         split.setStretchFactor(1, 1)
-        split.setSizes([215, 680, 340])
+        split.setSizes([215, 1020])
         split.setChildrenCollapsible(False)
-        split.setObjectName("gallerySplitter")   # the main window saves named splitters
+        split.setObjectName("gallerySplitter2")  # saved by name; 2: three panes became two
         self.splitter = split
         self.status = ElidedLabel("")
         self.status.setStyleSheet("color: #5b6472; padding: 2px 12px 6px 12px;")
@@ -114,6 +129,16 @@ class GalleryPanel(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.export_button.clicked.connect(self.open_export)
 
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        narrow = self.width() < NARROW_PX
+        want = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
+        if self.inner.orientation() != want:
+            self.inner.setOrientation(want)
+            total = self.inner.height() if narrow else self.inner.width()
+            self.inner.setSizes([total * 11 // 20, total * 9 // 20] if narrow
+                                else [total * 2 // 3, total // 3])
+
     # -- run ---------------------------------------------------------------------------------
     def show_run(self, path: str) -> None:
         if not self.isVisible():
@@ -131,8 +156,7 @@ class GalleryPanel(QWidget):
         self._top.clear()
         self.detail.clear()
         if run is None:
-            self._clear("No run selected", "Select a trained run in the experiment browser "
-                        "to see what each of its filters responds to.")
+            self._clear("No run selected", NO_RUN_HINT)
             return
         if not run.has_weights:
             self._clear(f"{run.id} has no weights yet",
@@ -239,7 +263,11 @@ class GalleryPanel(QWidget):
         self.context.settings.setValue("gallery/layer", name)
         self.stop()
         ml = next(l for l in self.layers if l.name == name)
-        self.grid.reset(ml.units, self.run.spec.input_size, f"{name}  ·  {ml.describe()}")
+        names = unit_names(ml, self.run.spec.classes)
+        self.grid.set_unit_names(names)
+        self.detail.set_unit_names(names)
+        what = f"{ml.describe()}: {', '.join(names)}" if ml.decision else ml.describe()
+        self.grid.reset(ml.units, self.run.spec.input_size, f"{name}  ·  {what}")
         done = self._maps.get((self._stamp(), name, self.steps))
         if done is not None:
             self._show_maps(done, cached=True)
@@ -288,7 +316,9 @@ class GalleryPanel(QWidget):
         how = ("shown from memory" if cached else "shown from the cache" if waited < 0.5 * lm.seconds
                else f"rendered in {lm.seconds:.1f} s")
         keys = "arrows: filters · PgUp/PgDn: layers · +/−: zoom · S: stretch"
-        self.status.setText(f"{lm.layer}: {lm.summary()}  ·  {lm.settings.get('steps', '?')} steps, "
+        units = "filters" if lm.layer.startswith("conv") else "units"
+        self.status.setText(f"{lm.layer}: {lm.dead_count} of {len(lm.maps)} {units} dead (by "
+                            f"their maps)  ·  {lm.settings.get('steps', '?')} steps, "
                             f"{how}        {keys}")
         self.header.set_busy(False)
         self._filter_changed(self.grid.current())
