@@ -26,13 +26,14 @@ import torch
 
 from faceviz_gui.core.data.faceset import normalize
 from faceviz_gui.core.errors import FaceVizError
-from faceviz_gui.core.maps import mapcache
+from faceviz_gui.core.maps import heap, mapcache
 from faceviz_gui.core.maps.fourier import init_spectrum, spectrum_scale, spectrum_to_image
 from faceviz_gui.core.maps.mapops import (
     FIRST_LAYER_LEAK,
     ROTATE_DEG,
     SCALE_RANGE,
     SHIFT,
+    Adam,
     forward_below,
     jitter,
     layers_below,
@@ -92,7 +93,8 @@ def render_layer(run_or_model, layer: str, filters: Sequence[int] | None = None,
         if hit is not None:
             return hit
     t0 = time.perf_counter()
-    maps, complete = _render(model, target, idx, steps, objective, seed, reporter, chunk, device)
+    with heap.steady():
+        maps, complete = _render(model, target, idx, steps, objective, seed, reporter, chunk, device)
     result = LayerMaps(run_id=run_id, layer=layer, kind=target.kind, maps=maps,
                        settings={**settings, "complete": complete, "filters": idx},
                        weights_hash=whash, seconds=time.perf_counter() - t0)
@@ -208,7 +210,7 @@ def _optimise(model, target, part, steps, objective, seed, reporter, progress, o
     scale = spectrum_scale(h, w).to(device)
     targets = torch.tensor(part, device=device)
     below = layers_below(model, target)
-    opt = torch.optim.Adam([spectrum], lr=LR)
+    opt = Adam(spectrum, lr=LR)
     curves = torch.zeros(steps, n, device=device)
     with torch.no_grad():
         start = objective_of(target, forward_below(below, normalize(spectrum_to_image(spectrum, scale, (h, w)))),
@@ -218,7 +220,7 @@ def _optimise(model, target, part, steps, objective, seed, reporter, progress, o
     for step in range(steps):
         if reporter.should_stop():
             break
-        opt.zero_grad(set_to_none=True)
+        spectrum.grad = None
         img = spectrum_to_image(spectrum, scale, (h, w))
         x = jitter(img, shakes[step])
         with _autocast(device):
