@@ -14,7 +14,7 @@ from faceviz_gui.core.errors import FaceVizError
 
 # Modules that add subcommands; a missing one (work in progress) is skipped, not fatal.
 COMMAND_MODULES = ("data_cmds", "train_cmds", "maps_cmds", "attend_cmds", "compare_cmds",
-                   "live_cmds")
+                   "live_cmds", "diagnose_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:
