@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from faceviz_gui.core.errors import DataError, FaceVizError
+from faceviz_gui.core.errors import DataError, FaceVizError, shown
 
 METHOD_CHOICES = "gradcam|saliency|ig|guided|occlusion|all"
 
@@ -44,7 +44,7 @@ def cmd_attend(args: argparse.Namespace) -> int:
     for path in args.images:        # every image read before anything is written
         grey, reason = load_image_file(path, size)
         if grey is None:
-            raise DataError(f"cannot read {path}: {reason}")
+            raise DataError(f"cannot read {shown(path)}: {reason}")
         images.append((Path(path), grey))
     out = Path(args.out)
     rows = []
@@ -54,17 +54,14 @@ def cmd_attend(args: argparse.Namespace) -> int:
         name = f"{path.stem}_{args.method}.png"
         title = f"{path.name}: {run.spec.name} predicts {first.describe()}"
         panel = attention_panel(grey, results, title, colormap=args.colormap)
-        try:
-            atomic.write_with(out / name, lambda p, panel=panel: panel.save(p, format="PNG"))
-        except OSError as exc:
-            raise FaceVizError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        atomic.write_with(out / name, lambda p, panel=panel: panel.save(p, format="PNG"))
         rows.append({"image": str(path), "predicted": first.predicted_class,
                      "outputs": dict(zip(first.classes, map(float, first.outputs))),
                      "output_kind": first.output_kind, "target": first.target_class,
                      "methods": methods, "png": str(out / name),
                      "ms": {r.method: round(r.seconds * 1000, 2) for r in results}})
         if not args.json:
-            print(f"{path.name}: {first.describe()}  -> {out / name}")
+            print(f"{shown(path.name)}: {first.describe()}  -> {shown(out / name)}")
     if args.json:
         print(json.dumps({"run": run.id, "experiment": run.spec.name, "images": rows}))
     return 0

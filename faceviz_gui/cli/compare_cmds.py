@@ -5,6 +5,8 @@ import argparse
 import json
 import sys
 
+from faceviz_gui.cli import bounded_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="compare two runs: CKA matrix, unit matching, verdict")
@@ -16,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="write cka.png, comparison.json (and maps)")
     p.add_argument("--maps", action="store_true",
                    help="with --out: render HappyMaps of matched layers and show pairs side by side")
-    p.add_argument("--steps", type=int, default=256, help="HappyMap steps for --maps")
+    p.add_argument("--steps", type=bounded_int(1, 100_000), default=256,
+                   help="HappyMap steps for --maps")
     p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_compare)

@@ -5,7 +5,8 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from faceviz_gui.core.errors import DataError, FaceVizError
+from faceviz_gui.cli import bounded_int
+from faceviz_gui.core.errors import DataError, FaceVizError, shown
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("synth", help="write synthetic faces in the CMU file format")
     p.add_argument("out", metavar="OUT", help="folder to write into")
-    p.add_argument("--people", type=int, default=20, help="how many people (default 20)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--people", type=bounded_int(1, 1000), default=20,
+                   help="how many people (default 20)")
+    p.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0)
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("check", help="count images per person, pose and scale; list bad files")
@@ -66,9 +68,10 @@ class _Bar:
 
 
 def _print_import(result) -> None:
-    print(f"imported {result.files} files of {len(result.people)} people into {result.folder}")
+    print(f"imported {result.files} files of {len(result.people)} people into "
+          f"{shown(result.folder)}")
     for s in result.skipped:
-        print(f"  skipped {s}")
+        print(f"  skipped {shown(s)}")
 
 
 def cmd_fetch(args) -> int:
@@ -101,7 +104,7 @@ def cmd_synth(args) -> int:
         raise FaceVizError("--people must be at least 1")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise FaceVizError(f"{out} exists and is not a folder")
+        raise FaceVizError(f"{shown(out)} exists and is not a folder")
     root = write_synthetic(out, n_people=args.people, seed=args.seed)
     print(f"wrote {args.people * 96} files of {args.people} synthetic people to {root}")
     return 0
@@ -134,7 +137,7 @@ def cmd_check(args) -> int:
     if skipped:
         print(f"skipped {len(skipped)} file(s):")
         for path, reason in sorted(skipped.items()):
-            print(f"  {path}: {reason}")
+            print(f"  {shown(path)}: {shown(reason)}")
     else:
         print("no unusable files")
     return 0

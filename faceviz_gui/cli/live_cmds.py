@@ -11,7 +11,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from faceviz_gui.core.errors import DataError, FaceVizError
+from faceviz_gui.cli import bounded_int
+from faceviz_gui.core.errors import DataError, FaceVizError, shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="photos: take the centred crop instead of finding the face")
     p.add_argument("--csv", metavar="FILE", help="photos: write the table as CSV")
     p.add_argument("--frames", metavar="FILE", help="video: write one JSON line per frame")
-    p.add_argument("--max-frames", type=int, default=0, help="video: stop after this many")
+    p.add_argument("--max-frames", type=bounded_int(0, 10**9), default=0,
+                   help="video: stop after this many")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
     p.set_defaults(func=cmd_live)
@@ -40,7 +42,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         raise FaceVizError(f"unknown method {args.method!r} (use {', '.join(METHODS)} or none)")
     run = find_run(args.run, args.runs)
     paths = [Path(s) for s in args.source]
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [shown(p) for p in paths if not p.exists()]
     if missing:
         raise DataError(f"not found: {', '.join(missing)}")
     if len(paths) == 1 and paths[0].suffix.lower() in VIDEO_SUFFIXES:
@@ -58,7 +60,7 @@ def _video(run, path: Path, args) -> int:
     if not cap.isOpened():
         raise DataError(f"cannot open the video {path} (not a video OpenCV can decode)")
     pipe = LivePipeline.from_run(run, args.method)
-    out = open(args.frames, "w", encoding="utf-8") if args.frames else None
+    out: list[str] | None = [] if args.frames else None  # written whole at the end (atomic)
     counts, found, totals, n = Counter(), 0, [], 0
     try:
         while not args.max_frames or n < args.max_frames:
@@ -71,11 +73,12 @@ def _video(run, path: Path, args) -> int:
             found += r.found
             totals.append(r.timings["total"])
             if out is not None:
-                out.write(json.dumps(r.to_json()) + "\n")
+                out.append(json.dumps(r.to_json()) + "\n")
     finally:
         cap.release()
-        if out is not None:
-            out.close()
+    if out is not None:
+        from faceviz_gui.core import atomic
+        atomic.write_text(args.frames, "".join(out))
     if n == 0:
         raise DataError(f"no frames could be read from {path}")
     summary = {"run": run.id, "video": str(path), "frames": n, "faces_found": found,

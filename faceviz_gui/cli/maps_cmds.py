@@ -7,7 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.cli import bounded_int
+from faceviz_gui.core.errors import FaceVizError, shown
+
+MAX_STEPS = 100_000  # 256 is the recipe; far beyond this a render would run for days
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,16 +18,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run", help="run id, id prefix, path, or 'latest'")
     p.add_argument("--layers", nargs="+", metavar="L",
                    help="layers to render (default: every conv and dense layer)")
-    p.add_argument("--steps", type=int, default=256, help="optimisation steps (default 256)")
+    p.add_argument("--steps", type=bounded_int(1, MAX_STEPS), default=256,
+                   help="optimisation steps (default 256)")
     p.add_argument("--objective", choices=("channel", "neuron"), default="channel",
                    help="conv layers: mean of the channel (default) or its centre unit")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0)
     p.add_argument("--out", metavar="DIR", help="output folder (default: <run>/gallery)")
     p.add_argument("--formats", default="png,html,pdf", help="comma list of png, html, pdf")
     p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--no-cache", action="store_true", help="render again even if cached")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=bounded_int(0, 1024), default=1,
                    help="torch CPU threads (default 1: the optimisation is many small ops, and "
                         "on 2 shared cores 2 threads measured 2.4x slower; 0 keeps torch's own)")
     p.set_defaults(func=cmd_maps)
@@ -49,8 +53,10 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
     from faceviz_gui.core.export.writers import FORMATS, export_gallery
     from faceviz_gui.core.maps import happymaps as hm
+    from faceviz_gui.core.training.fit import resolve_device
     from faceviz_gui.core.training.runs import find_run
 
+    resolve_device(args.device)  # a bad or absent device is one line before any work
     if args.threads:
         import torch
         torch.set_num_threads(max(1, args.threads))
@@ -88,5 +94,5 @@ def cmd_maps(args: argparse.Namespace) -> int:
             results.append(lm)
     rendered = time.perf_counter() - t0
     written = export_gallery(run, results, out, formats=formats)
-    print(f"{len(results)} layers rendered in {rendered:.1f} s; {len(written)} files in {out}")
+    print(f"{len(results)} layers rendered in {rendered:.1f} s; {len(written)} files in {shown(out)}")
     return 0

@@ -8,7 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
-from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.cli import bounded_int
+from faceviz_gui.core.errors import FaceVizError, shown
+from faceviz_gui.core.training.spec_limits import MAX_SEED, TRAIN_LIMITS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,11 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("experiment", nargs="?", help="experiment name or spec file (.toml)")
     p.add_argument("--resume", metavar="RUN", help="continue a stopped or killed run")
     p.add_argument("--data", metavar="DIR", help="CMU-format folder, or 'synthetic'")
-    p.add_argument("--epochs", type=int, help="override the spec's epoch count")
-    p.add_argument("--seed", type=int, help="override the spec's seed")
+    p.add_argument("--epochs", type=bounded_int(1, TRAIN_LIMITS["epochs"]),
+                   help="override the spec's epoch count")
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), help="override the spec's seed")
     p.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
     p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
-    p.add_argument("--threads", type=int, metavar="N",
+    p.add_argument("--threads", type=bounded_int(1, 1024), metavar="N",
                    help="CPU threads for torch (default: torch's choice)")
     p.add_argument("--json", action="store_true",
                    help="end with one JSON line: run_id, path, state, accuracy")
@@ -214,6 +217,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     _table(("run", "experiment", "state", "epochs", "test acc"),
            [(r["run_id"], r["experiment"], r["state"], f"{r['epoch']}/{r['epochs']}",
              "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}") for r in rows])
+    for r in rows:  # a damaged run is listed, never fatal: say what is wrong with it
+        if r.get("damage"):
+            print(f"{r['run_id']}: damaged: {r['damage']}")
     return 0
 
 
@@ -247,7 +253,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = evaluate(run.load_model("cpu"), data, spec.task)
     result["run_id"] = run.id
     result["data"] = args.data or f"{run.status.get('data', '')} (test split)"
-    result["skipped"] = [str(s) for s in getattr(data, "skipped", [])]
+    result["skipped"] = [shown(s) for s in getattr(data, "skipped", [])]
     if args.json:
         print(json.dumps(result))
     else:

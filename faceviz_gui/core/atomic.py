@@ -1,4 +1,11 @@
-"""Atomic file writes: a reader (or a SIGKILL) never sees a half-written file."""
+"""Atomic file writes: a reader (or a SIGKILL) never sees a half-written file.
+
+The one place FaceViz writes a file. A file appears whole or not at all (temporary file
+beside it, then rename), gets the user's normal mode (0666 less the umask, as ``open`` would
+give it; mkstemp's 0600 would hide exports from everyone else), and a write that the file
+system refuses (read-only folder, a path under a file, a full disk) is one FileAccessError
+naming the file, not a traceback.
+"""
 from __future__ import annotations
 
 import json
@@ -6,6 +13,41 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
+
+from faceviz_gui.core.errors import FileAccessError, shown
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where /proc allows (os.umask sets it,
+    which is racy with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give a new file."""
+    return 0o666 & ~_umask()
+
+
+def make_dir(folder: str | os.PathLike) -> Path:
+    """``folder`` and its parents, or one FileAccessError (a parent is a file, read-only)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FileAccessError(folder, "create the folder", "a file of that name is in the way") \
+            from None
+    except OSError as exc:
+        raise FileAccessError(folder, "create the folder", exc) from None
+    return folder
 
 
 def write_with(path: str | os.PathLike, writer: Callable[[Path], None],
@@ -15,16 +57,25 @@ def write_with(path: str | os.PathLike, writer: Callable[[Path], None],
     ``fsync=False`` keeps whole-or-absent (the rename) but not durability across a power cut:
     for hundreds of small regenerable files, where each fsync costs more than the write."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    make_dir(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise FileAccessError(path, "write", exc) from None
     tmp_path = Path(tmp)
     try:
+        os.fchmod(fd, file_mode())
+        os.close(fd)
         writer(tmp_path)
         if fsync:
             with open(tmp_path, "rb+") as f:
                 os.fsync(f.fileno())
+        if path.is_dir():
+            raise IsADirectoryError(21, "a folder of that name is in the way")
         os.replace(tmp_path, path)
+    except OSError as exc:
+        tmp_path.unlink(missing_ok=True)
+        raise FileAccessError(path, "write", exc) from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
@@ -35,8 +86,9 @@ def write_bytes(path: str | os.PathLike, data: bytes, fsync: bool = True) -> Pat
     return write_with(path, lambda p: p.write_bytes(data), fsync=fsync)
 
 
-def write_text(path: str | os.PathLike, text: str) -> Path:
-    return write_bytes(path, text.encode("utf-8"))
+def write_text(path: str | os.PathLike, text: str, fsync: bool = True) -> Path:
+    """UTF-8; a name that was not UTF-8 on disk (surrogate escapes) is written as ``\\xNN``."""
+    return write_bytes(path, shown(text).encode("utf-8"), fsync=fsync)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:

@@ -23,8 +23,10 @@ POSES = ("straight", "left", "right", "up")
 EXPRESSIONS = ("neutral", "happy", "sad", "angry")
 EYES = ("open", "sunglasses")
 
+# The person becomes a folder name on import: never empty, never starting with '.' (so never
+# '..'), never holding a separator or a control character.
 CMU_NAME = re.compile(
-    r"^(?P<person>[^_/\\]+)_(?P<pose>straight|left|right|up)"
+    r"^(?P<person>[^_/\\.\x00-\x1f][^_/\\\x00-\x1f]*)_(?P<pose>straight|left|right|up)"
     r"_(?P<expression>neutral|happy|sad|angry)_(?P<eyes>open|sunglasses)"
     r"(?:_(?P<scale>[24]))?\.pgm$")
 NAMING = "<person>_<pose>_<expression>_<eyes>[_2|_4].pgm"

@@ -12,6 +12,7 @@ import io
 import os
 import shutil
 import socket
+import stat
 import tarfile
 import tempfile
 import urllib.error
@@ -22,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
-from faceviz_gui.core import paths
+from faceviz_gui.core import atomic, locks, paths, safefiles
 from faceviz_gui.core.data.cmu import CMU_NAME, NAMING
 from faceviz_gui.core.data.faceset import Skipped
-from faceviz_gui.core.errors import DataError
+from faceviz_gui.core.errors import DataError, FaceVizError
+from faceviz_gui.core.names import name_problem
+from faceviz_gui.core.paths import inside
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/124/cmu+face+images.zip"
@@ -111,8 +114,27 @@ def import_archive(path: str | Path, dest: str | Path | None = None,
     reporter = reporter or NullReporter()
     if not path.exists():
         raise DataError(f"nothing to import: {path} does not exist")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-import-", dir=dest.parent))
+    problem = None if path.is_dir() else safefiles.file_problem(path, 1 << 62)
+    if problem:
+        raise DataError(f"cannot import {path}: {problem}")
+    atomic.make_dir(dest.parent)
+    # One import into ``dest`` at a time; holding the lock, any staging or old folder beside
+    # ``dest`` was left by an import that was killed, and is removed (they add up fast).
+    lock = locks.hold(dest.parent / f".{dest.name}.import-lock",
+                      f"another import into {dest} is running; wait for it to finish")
+    try:
+        _recover_old(dest)
+        locks.clean_stale(dest.parent, (f".{dest.name}-import-*", f".{dest.name}-old-*"))
+        return _import_locked(path, dest, reporter)
+    finally:
+        lock.release()
+
+
+def _import_locked(path: Path, dest: Path, reporter: Reporter) -> ImportResult | None:
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-import-", dir=dest.parent))
+    except OSError as exc:
+        raise DataError(f"cannot import into {dest}: {exc.strerror or exc}") from None
     state = _Import(staging, reporter)
     try:
         if path.is_dir():
@@ -133,6 +155,17 @@ def import_archive(path: str | Path, dest: str | Path | None = None,
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _recover_old(dest: Path) -> None:
+    """An import killed mid-swap left the previous copy in an old folder and none at
+    ``dest``: put it back before the old folders are cleaned, so nothing is lost."""
+    if dest.exists():
+        return
+    for old in sorted(dest.parent.glob(f".{dest.name}-old-*")):
+        if (old / dest.name).is_dir():
+            os.replace(old / dest.name, dest)
+            return
+
+
 def _swap_in(staging: Path, dest: Path) -> None:
     old = None
     if dest.exists():
@@ -143,13 +176,16 @@ def _swap_in(staging: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-Member = tuple[str, int, Callable[[], bytes]]  # (name in the archive, size, read it)
+# (name in the archive, size it claims, read(limit): at most limit + 1 bytes of it)
+Member = tuple[str, int, Callable[[int], bytes]]
 
 
 def _folder_members(root: Path) -> Iterator[Member]:
     for p in sorted(root.rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            yield p.relative_to(root).as_posix(), p.stat().st_size, p.read_bytes
+        if p.is_symlink() or not p.is_file():
+            continue  # links, folders, FIFOs and devices are never imported
+        yield (p.relative_to(root).as_posix(), p.stat().st_size,
+               lambda limit, p=p: safefiles.read_bytes(p, limit))
 
 
 class _Import:
@@ -171,7 +207,7 @@ class _Import:
             fh.seek(0)
             try:
                 with zipfile.ZipFile(fh) as zf:
-                    self.take_all(_zip_members(zf), where, depth)
+                    self.take_all(_zip_members(zf, self.skipped, where), where, depth)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
                 self.skipped.append(Skipped(where, f"corrupt zip archive: {exc}"))
         else:
@@ -189,7 +225,7 @@ class _Import:
                 return
             self.take(name, size, read, where, depth)
 
-    def take(self, name: str, size: int, read: Callable[[], bytes], where: str,
+    def take(self, name: str, size: int, read: Callable[[int], bytes], where: str,
              depth: int) -> None:
         shown = f"{where}!{name}" if depth or not Path(where).is_dir() else str(Path(where, name))
         pure = PurePosixPath(name.replace("\\", "/"))
@@ -204,9 +240,22 @@ class _Import:
                 self.skipped.append(Skipped(shown, f"too large for a CMU image ({size} bytes)"))
                 return
             person = CMU_NAME.match(base).group("person")
-            folder = self.staging / person
-            folder.mkdir(exist_ok=True)
-            (folder / base).write_bytes(read())
+            if name_problem(person):
+                self.skipped.append(Skipped(shown, f"person name {name_problem(person)}"))
+                return
+            try:  # the one containment rule: nothing lands outside the staging folder
+                target = inside(self.staging, person, base)
+            except FaceVizError as exc:
+                self.skipped.append(Skipped(shown, f"unsafe path in archive: {exc}"))
+                return
+            data = self._read(read, MAX_MEMBER, shown)
+            if data is None:
+                return
+            if len(data) > MAX_MEMBER:  # the archive's size field can lie
+                self.skipped.append(Skipped(shown, f"too large for a CMU image ({len(data)} bytes)"))
+                return
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
             self.files += 1
             if self.throttle.ready():
                 self.reporter.report(kind="progress", done=self.files, total=None,
@@ -217,7 +266,22 @@ class _Import:
             if depth + 1 > MAX_DEPTH or size > MAX_NESTED:
                 self.skipped.append(Skipped(shown, "nested archive too deep or too large"))
                 return
-            self.take_archive(io.BytesIO(read()), shown, depth + 1)
+            data = self._read(read, MAX_NESTED, shown)
+            if data is None:
+                return
+            if len(data) > MAX_NESTED:
+                self.skipped.append(Skipped(shown, "nested archive too large"))
+                return
+            self.take_archive(io.BytesIO(data), shown, depth + 1)
+
+    def _read(self, read: Callable[[int], bytes], limit: int, shown: str) -> bytes | None:
+        try:
+            return read(limit)
+        except FaceVizError as exc:  # a folder member refused by safefiles (grew, vanished)
+            self.skipped.append(Skipped(shown, str(exc)))
+        except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
+            self.skipped.append(Skipped(shown, f"corrupt archive member: {exc}"))
+        return None
 
     def _unsupported_z(self, where: str) -> None:
         self.saw_z = True
@@ -235,15 +299,24 @@ class _Import:
         return msg
 
 
-def _zip_members(zf: zipfile.ZipFile) -> Iterator[Member]:
+def _zip_members(zf: zipfile.ZipFile, skipped: list[Skipped], where: str) -> Iterator[Member]:
     for info in zf.infolist():
-        if not info.is_dir():
-            yield info.filename, info.file_size, (lambda i=info: zf.read(i))
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind == stat.S_IFLNK:
+            skipped.append(Skipped(f"{where}!{info.filename}", "link in archive, not extracted"))
+        elif not info.is_dir() and kind in (0, stat.S_IFREG):
+            yield info.filename, info.file_size, (lambda limit, i=info: _read_zip(zf, i, limit))
+
+
+def _read_zip(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes, however large the member claims or turns out to be."""
+    with zf.open(info) as fh:
+        return fh.read(limit + 1)
 
 
 def _tar_members(tf: tarfile.TarFile, skipped: list[Skipped], where: str) -> Iterator[Member]:
     for m in tf:
         if m.isfile():
-            yield m.name, m.size, (lambda m=m: tf.extractfile(m).read())
+            yield m.name, m.size, (lambda limit, m=m: tf.extractfile(m).read(limit + 1))
         elif m.issym() or m.islnk():
             skipped.append(Skipped(f"{where}!{m.name}", "link in archive, not extracted"))

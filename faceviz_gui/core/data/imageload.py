@@ -7,6 +7,7 @@ named like images, unreadable files and decompression bombs all come back as rea
 """
 from __future__ import annotations
 
+import io
 import struct
 import warnings
 from pathlib import Path
@@ -15,6 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from faceviz_gui.core import safefiles
 from faceviz_gui.core.data.pgm import MAX_PIXELS, PGMError, decode_pgm
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm", ".pbm",
@@ -89,29 +91,27 @@ def decode_image(path: str | Path, max_pixels: int = MAX_PIXELS
     try:
         if path.is_dir():
             return None, "is a folder, not an image file"
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, f"file too large for an image ({path.stat().st_size:,} bytes)"
-        with open(path, "rb") as fh:
-            head = fh.read(2)
-            if not head:
-                return None, "empty file (0 bytes)"
-            if head in (b"P2", b"P5"):
-                fh.seek(0)
-                return decode_pgm(fh.read()), None
-            fh.seek(0)
-            image, reason = _decode_with_pillow(fh, max_pixels)
-            if image is None and path.suffix.lower() in _NETPBM and reason.startswith("not an"):
-                fh.seek(0)
-                decode_pgm(fh.read(64))  # raises with the PGM reader's reason (bad magic)
-            return image, reason
-    except PermissionError:
-        return None, "cannot read the file: permission denied"
-    except FileNotFoundError:
-        return None, "file not found"
+        # Regular files only, size checked first: a FIFO named .png never blocks, a link to
+        # /dev/zero or a huge sparse file is refused before a byte is read (safefiles.py).
+        data = safefiles.read_bytes(path, MAX_FILE_BYTES)
+        if not data:
+            return None, "empty file (0 bytes)"
+        if data[:2] in (b"P2", b"P5"):
+            return decode_pgm(data), None
+        image, reason = _decode_with_pillow(io.BytesIO(data), max_pixels)
+        if image is None and path.suffix.lower() in _NETPBM and reason.startswith("not an"):
+            decode_pgm(data[:64])  # raises with the PGM reader's reason (bad magic)
+        return image, reason
+    except safefiles.RefusedFile as exc:
+        reason = str(exc.reason)
+        if reason.startswith("too large"):
+            return None, f"file {reason}"
+        return None, {"No such file or directory": "file not found"}.get(
+            reason, f"cannot read the file: {reason[:1].lower()}{reason[1:]}")
     except PGMError as exc:
         return None, str(exc)
-    except OSError as exc:
-        return None, f"cannot read the file: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:
+        return None, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}"
 
 
 def _decode_with_pillow(fh, max_pixels: int) -> tuple[np.ndarray | None, str | None]:

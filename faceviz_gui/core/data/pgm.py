@@ -13,7 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from faceviz_gui.core import safefiles
+
 MAX_PIXELS = 50_000_000  # the same limit as imageload's decompression-bomb guard
+# The largest file MAX_PIXELS allows: 16-bit binary, or ascii at up to 6 bytes a value.
+MAX_BYTES = 6 * MAX_PIXELS + 4096
 
 
 class PGMError(ValueError):
@@ -86,9 +90,12 @@ def decode_pgm(data: bytes) -> np.ndarray:
 
 
 def read_pgm(path: str | Path) -> np.ndarray:
-    """Read and decode a PGM file (OSError for unreadable files, PGMError for bad content)."""
-    with open(path, "rb") as fh:
-        data = fh.read()
+    """Read and decode a PGM file (PGMError for bad content and for files not read: special
+    files, a link to /dev/zero, anything larger than the largest PGM we accept)."""
+    try:
+        data = safefiles.read_bytes(path, MAX_BYTES)
+    except safefiles.RefusedFile as exc:
+        raise PGMError(f"cannot read the file: {exc.reason}") from None
     if not data:
         raise PGMError("empty file (0 bytes)")
     return decode_pgm(data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from faceviz_gui.core import paths
+from faceviz_gui.core import atomic, paths
 from faceviz_gui.core.data.cmu import EXPRESSIONS, EYES, NAMING, POSES, has_cmu_files, load_cmu, parse_cmu_name
 from faceviz_gui.core.data.faceset import FaceSet
 from faceviz_gui.core.data.imageload import decode_image, load_image_file
@@ -88,7 +88,7 @@ def ensure_synthetic(reporter: Reporter | None = None) -> Path:
         write_synthetic(folder, SYNTHETIC_PEOPLE, SYNTHETIC_SEED, reporter=reporter)
         if reporter is not None and reporter.should_stop():
             return folder
-        (folder / _COMPLETE).write_text(f"people={SYNTHETIC_PEOPLE} seed={SYNTHETIC_SEED}\n")
+        atomic.write_text(folder / _COMPLETE, f"people={SYNTHETIC_PEOPLE} seed={SYNTHETIC_SEED}\n")
     return folder
 
 

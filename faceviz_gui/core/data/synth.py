@@ -16,10 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from faceviz_gui.core import atomic
 from faceviz_gui.core.data.cmu import EXPRESSIONS, EYES, POSES, cmu_name
 from faceviz_gui.core.data.faceset import FaceRecord, FaceSet
 from faceviz_gui.core.data.pgm import encode_pgm
 from faceviz_gui.core.data.synth_draw import Person, draw_shot, random_person
+from faceviz_gui.core.errors import FileAccessError
+from faceviz_gui.core.locks import owner_alive
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 from faceviz_gui.core.training.specs import SCALE_SIZES
 
@@ -90,8 +93,14 @@ def write_synthetic(root: str | Path, n_people: int = 20, seed: int = 0,
     """
     root = Path(root)
     reporter = reporter or NullReporter()
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    if root.exists() and not root.is_dir():
+        raise FileAccessError(root, "write synthetic faces into", "it is a file, not a folder")
+    atomic.make_dir(root.parent)
+    _clean_stale(root)
+    try:  # the pid in the name tells a later run whether the writer is still alive
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(root)}{os.getpid()}-", dir=root.parent))
+    except OSError as exc:
+        raise FileAccessError(root.parent, "write into", exc) from None
     try:
         throttle = Throttle()
         for i, person in enumerate(make_people(n_people, seed)):
@@ -118,5 +127,20 @@ def write_synthetic(root: str | Path, n_people: int = 20, seed: int = 0,
                 for f in folder.iterdir():
                     os.replace(f, dest / f.name)
         return root
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile
+        raise FileAccessError(root, "write synthetic faces into", exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tmp_prefix(root: Path) -> str:
+    return f".{root.name}-synth-tmp-"
+
+
+def _clean_stale(root: Path) -> None:
+    """Temporary folders of writers that were killed (their pid is gone): removed, so killed
+    runs do not pile up copies of the data set beside ``root``."""
+    for p in root.parent.glob(f"{_tmp_prefix(root)}*"):
+        pid = p.name[len(_tmp_prefix(root)):].split("-", 1)[0]
+        if p.is_dir() and pid.isdigit() and not owner_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)

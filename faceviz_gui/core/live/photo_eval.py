@@ -8,12 +8,14 @@ attention map; the table keeps thumbnails so a viewer needs nothing else.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from faceviz_gui.core import atomic
 from faceviz_gui.core.data.faceset import FaceSet, Skipped, normalize
 from faceviz_gui.core.errors import RunError
 from faceviz_gui.core.live.faces_folder import crop_files, crop_folder, loose_files
@@ -68,18 +70,19 @@ class PhotoEvaluation:
         return sum(r.face_box is not None for r in self.rows)
 
     def write_csv(self, path: str | Path) -> Path:
-        path = Path(path)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(list(CSV_FIELDS) + [f"out_{c}" for c in self.classes])
-            for r in self.rows:
-                box = "" if r.face_box is None else " ".join(str(int(round(v))) for v in r.face_box)
-                w.writerow([r.path, r.person, r.true, r.predicted, f"{r.confidence:.4f}",
-                            int(r.correct) if r.labelled else "", int(r.face_box is not None), box]
-                           + [f"{r.outputs[c]:.4f}" for c in self.classes])
-            for s in self.skipped:
-                w.writerow([s.path, "", "", "", "", "", "", f"skipped: {s.reason}"])
-        return path
+        # Built in memory, then written atomically: a failure (a file name that is not
+        # UTF-8, a full disk) leaves the previous CSV whole instead of a header alone.
+        fh = io.StringIO(newline="")
+        w = csv.writer(fh)
+        w.writerow(list(CSV_FIELDS) + [f"out_{c}" for c in self.classes])
+        for r in self.rows:
+            box = "" if r.face_box is None else " ".join(str(int(round(v))) for v in r.face_box)
+            w.writerow([r.path, r.person, r.true, r.predicted, f"{r.confidence:.4f}",
+                        int(r.correct) if r.labelled else "", int(r.face_box is not None), box]
+                       + [f"{r.outputs[c]:.4f}" for c in self.classes])
+        for s in self.skipped:
+            w.writerow([s.path, "", "", "", "", "", "", f"skipped: {s.reason}"])
+        return atomic.write_text(path, fh.getvalue())
 
     def to_json(self) -> dict[str, Any]:
         """The headless report (`faceviz eval --crop-faces --json`): no images."""

@@ -2,22 +2,30 @@
 
 Each entry is ``<key>.npz`` (arrays, no pickle) plus ``<key>.json`` (strings, settings). The
 JSON is written last, so an entry without it is unfinished and ignored. A request for some
-filters is also served from a cached full layer with the same settings.
+filters is also served from a cached full layer with the same settings. A damaged entry (a
+half-written npz, a JSON missing a key or not JSON at all, arrays that disagree in length) is
+a miss and is rewritten; a cache that cannot be written (a read-only run) is skipped with one
+warning, and the maps are still returned.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+import logging
+import zipfile
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from faceviz_gui.core import atomic
+from faceviz_gui.core import atomic, safefiles
+from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
 
 SUBDIR = "happymaps"
+MAX_ENTRY = 1024 ** 3
+log = logging.getLogger("faceviz")
 
 
 def cache_key(weights_hash: str, layer: str, filters: Sequence[int] | None,
@@ -28,7 +36,17 @@ def cache_key(weights_hash: str, layer: str, filters: Sequence[int] | None,
     return f"{layer}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
 
 
-def save_maps(cache_dir: Path, maps: LayerMaps, filters: Sequence[int], settings: dict[str, Any]) -> Path:
+def save_maps(cache_dir: Path, maps: LayerMaps, filters: Sequence[int],
+              settings: dict[str, Any]) -> Path | None:
+    """Write the entry; None (and one warning) when the cache folder cannot be written."""
+    try:
+        return _save(cache_dir, maps, filters, settings)
+    except FaceVizError as exc:
+        log.warning("HappyMaps cache not written (%s); the maps are fine", exc)
+        return None
+
+
+def _save(cache_dir: Path, maps: LayerMaps, filters: Sequence[int], settings: dict[str, Any]) -> Path:
     folder = Path(cache_dir) / SUBDIR
     key = cache_key(maps.weights_hash, maps.layer, list(filters), settings)
     arrays = {
@@ -58,10 +76,12 @@ def load_maps(cache_dir: Path, weights_hash: str, layer: str, filters: Sequence[
     # Full layer cached under its own filter list (0..n-1): slice it if it holds them all.
     for meta_path in sorted(folder.glob(f"{layer}-*.json")) if folder.is_dir() else []:
         try:      # the JSON alone says whether the entry fits; only then read its arrays
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+            meta = safefiles.read_json(meta_path)
+        except FaceVizError:
             continue
-        s = {k: v for k, v in meta.get("settings", {}).items() if k not in ("complete", "filters")}
+        if not isinstance(meta, dict) or not isinstance(meta.get("settings"), dict):
+            continue
+        s = {k: v for k, v in meta["settings"].items() if k not in ("complete", "filters")}
         if meta.get("weights_hash") != weights_hash or s != settings:
             continue
         hit = _read(folder, meta_path.stem)
@@ -80,17 +100,35 @@ def _read(folder: Path, key: str) -> LayerMaps | None:
     if not meta_path.is_file() or not npz_path.is_file():
         return None
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        with np.load(npz_path, allow_pickle=False) as z:
+        meta = safefiles.read_json(meta_path)
+        data = safefiles.read_bytes(npz_path, MAX_ENTRY)
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
             a = {k: z[k] for k in z.files}
-    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        return _entry(meta, a)
+    except (FaceVizError, OSError, ValueError, KeyError, TypeError, IndexError, AttributeError,
+            EOFError, zipfile.BadZipFile):
         return None          # a damaged entry is a miss; rendering again overwrites it
+
+
+def _entry(meta: Any, a: dict[str, np.ndarray]) -> LayerMaps | None:
+    """The entry if its JSON and arrays agree with each other, else None."""
+    if not isinstance(meta, dict):
+        return None
     reasons = meta["dead_reason"]
+    n = len(reasons)
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        return None
+    if any(len(a[k]) != n for k in ("images", "curves", "index", "activation", "saturation",
+                                    "hf_energy")) or a["images"].ndim != 3:
+        return None
+    if not isinstance(meta["settings"], dict) or not all(
+            isinstance(meta[k], str) for k in ("run_id", "layer", "kind", "weights_hash")):
+        return None
     maps = [FilterMap(layer=meta["layer"], index=int(a["index"][i]), image=a["images"][i],
                       activation=float(a["activation"][i]), loss_curve=a["curves"][i],
                       saturation=float(a["saturation"][i]), hf_energy=float(a["hf_energy"][i]),
                       dead=bool(reasons[i]), dead_reason=reasons[i])
-            for i in range(len(reasons))]
+            for i in range(n)]
     return LayerMaps(run_id=meta["run_id"], layer=meta["layer"], kind=meta["kind"], maps=maps,
                      settings=meta["settings"], weights_hash=meta["weights_hash"],
-                     seconds=meta["seconds"])
+                     seconds=float(meta["seconds"]))

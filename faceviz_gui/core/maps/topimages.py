@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,10 @@ def top_images(run_or_model, layer: str, faceset: FaceSet, k: int = 9, device: s
     if path is not None:
         buf = io.BytesIO()
         np.savez(buf, indices=result.indices, values=result.values, boxes=result.boxes)
-        atomic.write_bytes(path, buf.getvalue())
+        try:
+            atomic.write_bytes(path, buf.getvalue())
+        except FaceVizError as exc:  # a read-only run: the result is fine, only not cached
+            logging.getLogger("faceviz").warning("top-images cache not written (%s)", exc)
     return result
 
 

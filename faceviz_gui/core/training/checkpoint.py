@@ -7,6 +7,7 @@ written atomically means no state where weights and bookkeeping disagree; nothin
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,11 +17,12 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from faceviz_gui.core import atomic
-from faceviz_gui.core.errors import RunError
+from faceviz_gui.core import atomic, safefiles
+from faceviz_gui.core.errors import RunError, one_line, shown
 
 CHECKPOINT = "checkpoint.safetensors"
 FORMAT = 1
+MAX_CHECKPOINT = 8 * 1024 ** 3  # spec_limits caps a net at 50 M parameters: 16 bytes each
 
 
 @dataclass
@@ -81,29 +83,77 @@ def save(run_path: Path, model_state: dict[str, torch.Tensor], snap: Snapshot,
 
 
 def load(run_path: Path) -> Checkpoint | None:
-    """The run's checkpoint, or None if it has none; a damaged one is a RunError."""
+    """The run's checkpoint, or None if it has none; a damaged one is one RunError naming it
+    (bad tensors, metadata that is not ours, a missing or extra key, a wrong type)."""
     path = run_path / CHECKPOINT
     if not path.exists():
         return None
+    problem = safefiles.file_problem(path, MAX_CHECKPOINT)
+    if problem:
+        raise RunError(f"cannot read checkpoint {shown(path)}: {problem}")
     try:
         with safe_open(str(path), framework="pt") as f:
-            meta = json.loads((f.metadata() or {})["faceviz"])
+            raw = (f.metadata() or {}).get("faceviz")
             tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as exc:  # safetensors and json raise their own types
-        raise RunError(f"cannot read checkpoint {path}: {exc}") from None
+    except Exception as exc:  # safetensors raises its own types
+        raise RunError(f"cannot read checkpoint {shown(path)}: {one_line(exc)}") from None
+    try:
+        return _parse(raw, tensors)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise RunError(f"checkpoint {shown(path)} is damaged: {one_line(exc) or type(exc).__name__}"
+                       "; delete it to restart the run from its first epoch") from None
+
+
+def _parse(raw: Any, tensors: dict[str, torch.Tensor]) -> Checkpoint:
+    if not isinstance(raw, str):
+        raise ValueError("no FaceViz metadata")
+    meta = json.loads(raw)
+    if not isinstance(meta, dict):
+        raise ValueError("metadata is not an object")
     if meta.get("format") != FORMAT:
-        raise RunError(f"checkpoint {path} has an unknown format {meta.get('format')!r}")
+        raise ValueError(f"unknown format {meta.get('format')!r}")
+    keys = {"format", "progress", "param_groups", "plain_state"}
+    if set(meta) != keys:
+        odd = sorted(set(meta) ^ keys)
+        raise ValueError(f"metadata keys {', '.join(map(repr, odd))} missing or unexpected")
+    progress = _progress(meta["progress"])
+    groups, plain = meta["param_groups"], meta["plain_state"]
+    if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("params"), list)
+                                               for g in groups):
+        raise ValueError("param_groups is not a list of groups")
+    if not isinstance(plain, dict) or not all(isinstance(v, dict) for v in plain.values()):
+        raise ValueError("plain_state is not an object of objects")
     model = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
     state: dict[int, dict[str, Any]] = {}
     for k, v in tensors.items():
         if k.startswith("optim/"):
             _, idx, key = k.split("/", 2)
             state.setdefault(int(idx), {})[key] = v
-    for idx, values in meta["plain_state"].items():
+    for idx, values in plain.items():
         state.setdefault(int(idx), {}).update(values)
     rng = {k[4:]: v for k, v in tensors.items() if k.startswith("rng/")}
-    optimizer = {"state": state, "param_groups": meta["param_groups"]}
-    return Checkpoint(Progress(**meta["progress"]), model, optimizer, rng)
+    if "torch" in rng and rng["torch"].dtype != torch.uint8:
+        raise ValueError("rng/torch is not a byte tensor")
+    return Checkpoint(progress, model, {"state": state, "param_groups": groups}, rng)
+
+
+def _progress(raw: Any) -> Progress:
+    """Progress from JSON with every field of the right type (a bool is not a count)."""
+    if not isinstance(raw, dict):
+        raise ValueError("progress is not an object")
+    fields = {f.name: f for f in dataclasses.fields(Progress)}
+    if set(raw) != set(fields):
+        odd = sorted(set(raw) ^ set(fields))
+        raise ValueError(f"progress keys {', '.join(map(repr, odd))} missing or unexpected")
+    for name in ("epoch", "batch", "correct", "seen"):
+        v = raw[name]
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"progress.{name} is not a count: {v!r}")
+    if not isinstance(raw["loss_sum"], (int, float)) or isinstance(raw["loss_sum"], bool):
+        raise ValueError(f"progress.loss_sum is not a number: {raw['loss_sum']!r}")
+    if not isinstance(raw["history"], list) or not all(isinstance(r, dict) for r in raw["history"]):
+        raise ValueError("progress.history is not a list of objects")
+    return Progress(**raw)
 
 
 def restore_rng(rng: dict[str, torch.Tensor]) -> None:

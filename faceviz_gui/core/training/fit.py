@@ -13,7 +13,6 @@ epoch trains: they are on disk by the end of the following epoch and always when
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from faceviz_gui.core import atomic
+from faceviz_gui.core import atomic, locks
 from faceviz_gui.core.data.faceset import FaceSet
 from faceviz_gui.core.errors import FaceVizError, RunError, SpecError
 from faceviz_gui.core.tasks import NullReporter, Reporter
@@ -30,8 +29,8 @@ from faceviz_gui.core.training.checkpoint import Progress
 from faceviz_gui.core.training.evaluation import select_by_paths
 from faceviz_gui.core.training.loop import loss_fn, make_optimizer, train_loop  # noqa: F401  (re-exported)
 from faceviz_gui.core.training.nets import build_model
-from faceviz_gui.core.training.runs import Run, create_run, find_run
-from faceviz_gui.core.training.specs import ExperimentSpec
+from faceviz_gui.core.training.runs import Run, create_run, find_run, load_weights
+from faceviz_gui.core.training.specs import ExperimentSpec, validate
 from faceviz_gui.core.training.transfer import apply_transfer, freeze
 
 
@@ -89,16 +88,18 @@ def fit(spec: ExperimentSpec, data: FaceSet, reporter: Reporter | None = None, *
                 n_images={k: int(len(v)) for k, v in split.items()})
     if run is None:
         run = create_run(spec, runs_root, **info)
-    else:
+    lock = run.lock()  # held until fit returns: no second trainer of this folder
+    try:
         atomic.write_text(run.path / "spec.toml", spec.to_toml())
         run.set_status(**info)
-    try:
         atomic.write_json(run.path / "split.json",
                           {k: [data.records[i].path for i in v] for k, v in split.items()})
         return _result(run, train_loop(run, spec, data, split, model, Progress(), None, reporter, dev))
     except BaseException as exc:
         _mark_failed(run, exc)
         raise
+    finally:
+        lock.release()
 
 
 def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | None = None,
@@ -107,12 +108,26 @@ def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | Non
     run = run if isinstance(run, Run) else find_run(run, runs_root)
     reporter = reporter or NullReporter()
     dev = resolve_device(device)
+    # The lock first, before minutes of data loading: a second resume of this run, or a
+    # read-only run folder, is one line now (the lock dies with its process, so a killed
+    # trainer never blocks a resume).
+    lock = run.lock()
+    try:
+        return _resume_locked(run, data, reporter, dev, runs_root)
+    finally:
+        lock.release()
+
+
+def _resume_locked(run: Run, data: FaceSet | None, reporter: Reporter, dev: torch.device,
+                   runs_root: str | Path | None) -> RunResult:
     status = run.status
     if status.get("state") == "done":
         raise RunError(f"run {run.id} has finished all its {status.get('epochs')} epochs")
-    pid = status.get("pid")
-    here = status.get("host") in (None, socket.gethostname())  # a pid means nothing elsewhere
-    if status.get("state") == "running" and pid and pid != os.getpid() and here and _alive(pid):
+    # A trainer from before run locks existed holds no lock: judge its pid, on this host only
+    # (elsewhere a pid means nothing, and the lock above is what counts).
+    pid, here = status.get("pid"), status.get("host") in (None, locks.host())
+    if status.get("state") == "running" and isinstance(pid, int) and pid != os.getpid() \
+            and here and locks.owner_alive(pid, None, status.get("pid_start")):
         raise RunError(f"run {run.id} is still being trained by process {pid}")
     run.remove_partial_writes()
     spec = run.spec
@@ -140,10 +155,7 @@ def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | Non
         progress = Progress()
         apply_transfer(spec, model, runs_root)
     else:
-        try:
-            model.load_state_dict(ckpt.model)
-        except RuntimeError as exc:
-            raise RunError(f"run {run.id}: its checkpoint does not fit its spec: {exc}") from None
+        load_weights(model, ckpt.model, f"run {run.id}: checkpoint {checkpoint.CHECKPOINT}")
         freeze(spec, model)
         progress = ckpt.progress
     run.set_status(device=str(dev), error=None)
@@ -168,7 +180,10 @@ def train_experiment(spec: ExperimentSpec | str, source: str | None = None,
         spec.train.epochs = epochs
     if seed is not None:
         spec.train.seed = seed
-    resolve_device(device)  # a bad device is an error before minutes of data loading
+    validate(spec)  # the overrides obey the spec's own limits (a --seed of -1 is refused)
+    resolve_device(device)  # a bad device or runs folder is an error before data loading
+    from faceviz_gui.core.paths import runs_dir
+    runs_dir(runs_root)
     reporter = reporter or NullReporter()
     resolved = resolve_source(source)
     if resolved != "synthetic":  # recorded in the run: resume and eval may start elsewhere
@@ -181,21 +196,11 @@ def train_experiment(spec: ExperimentSpec | str, source: str | None = None,
 # --------------------------------------------------------------------------------- helpers
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _mark_failed(run: Run, exc: BaseException) -> None:
     message = "interrupted" if isinstance(exc, KeyboardInterrupt) else (str(exc) or type(exc).__name__)
     try:
-        run.set_status(state="failed", error=message)
-    except OSError:
+        run.set_status(state="failed", error=message, pid=None)
+    except (OSError, FaceVizError):
         pass  # the original error matters more than a status we cannot write
 
 

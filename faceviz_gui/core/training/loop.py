@@ -5,8 +5,7 @@ written on a helper thread while the next epoch trains.
 """
 from __future__ import annotations
 
-import os
-import socket
+import math
 import threading
 import time
 from typing import Any, Callable
@@ -15,8 +14,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from faceviz_gui.core import locks
 from faceviz_gui.core.data.faceset import FaceSet, normalize
-from faceviz_gui.core.errors import SpecError
+from faceviz_gui.core.errors import FaceVizError, RunError, SpecError
 from faceviz_gui.core.tasks import Reporter, Throttle
 from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.augment import augment_batch, batch_generator, flipped_labels, seed_for
@@ -132,7 +132,11 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
     # Only dropout draws from the global RNG; leave it alone otherwise (other threads use it).
     dropout = any(l.kind == "dropout" for l in model.layers)
     if ckpt is not None:
-        optimizer.load_state_dict(ckpt.optimizer)
+        try:
+            optimizer.load_state_dict(ckpt.optimizer)
+        except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
+            raise RunError(f"run {run.id}: the optimizer state in {checkpoint.CHECKPOINT} does "
+                           f"not fit the spec ({exc})") from None
         if dropout:
             checkpoint.restore_rng(ckpt.rng)
     elif dropout:
@@ -153,7 +157,8 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
     shuffle = torch.Generator()
     n = len(x_train)
     batches = (n + bs - 1) // bs
-    run.set_status(state="running", pid=os.getpid(), host=socket.gethostname(),
+    # Who trains it, so readers can tell a live run from one whose process was killed.
+    run.set_status(state="running", **locks.owner(),
                    epoch=len(progress.history), epochs=epochs, batches=batches)
     throttle = Throttle(0.1)
     started, done_here = time.monotonic(), 0
@@ -168,6 +173,7 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
         seen = progress.seen
         for b in range(progress.batch, batches):
             if reporter.should_stop():
+                _check_finite(run, progress.epoch, float(loss_sum), writer)
                 progress.batch, progress.seen = b, seen
                 progress.loss_sum, progress.correct = float(loss_sum), int(correct)
                 writer.wait()
@@ -195,7 +201,12 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
                                 batch=b + 1, batches=batches, loss=float(loss_sum) / seen,
                                 acc=int(correct) / seen, images_per_s=done_here * bs / elapsed,
                                 eta_s=elapsed / done_here * (total_left - done_here))
+        # One host sync an epoch (the sum is read for the row anyway): a loss that went nan or
+        # inf fails the run here, before its weights replace the last finite checkpoint.
+        _check_finite(run, progress.epoch, float(loss_sum), writer)
         val_loss, val_acc = _score(model, x_val, y_val, loss) if x_val is not None else (None, None)
+        if val_loss is not None:
+            _check_finite(run, progress.epoch, val_loss, writer)
         row: dict[str, Any] = {
             "epoch": progress.epoch + 1, "loss": float(loss_sum) / max(seen, 1),
             "acc": int(correct) / max(seen, 1), "val_loss": val_loss, "val_acc": val_acc,
@@ -212,6 +223,19 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
     run.write_evaluation(result)
     run.set_status(state="done", accuracy=result["accuracy"], pid=None)
     return progress.history, False, result
+
+
+class TrainingDiverged(FaceVizError):
+    """The loss stopped being a finite number: the run fails, its last finite files kept."""
+
+
+def _check_finite(run: Run, epoch: int, loss_sum: float, writer: EpochWriter) -> None:
+    if math.isfinite(loss_sum):
+        return
+    writer.wait()  # the previous epoch's checkpoint lands whole before the run is failed
+    kept = f"the checkpoint of epoch {epoch} is kept" if epoch else "no epoch finished"
+    raise TrainingDiverged(f"run {run.id} diverged: the loss became {loss_sum} in epoch "
+                           f"{epoch + 1}; {kept}; lower train.learning_rate and train anew")
 
 
 def _stop(run: Run, model: FaceNet, optimizer: torch.optim.Optimizer,

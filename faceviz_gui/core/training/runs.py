@@ -10,7 +10,13 @@
         eval.json            evaluation of the test split: accuracy, per person, confusion
         cache/               analysis caches (HappyMaps, top images), keyed by weights hash
 
+        .lock                held (flock) by the one process training the run (locks.py)
+
 Every file is written atomically (see atomic.py), so a run killed at any moment stays loadable.
+A run someone damaged by hand (status.json not an object, eval.json without a numeric
+accuracy, a spec that no longer validates) is listed as "damaged" with the reason, and a run
+whose training process is gone (pid, host and start time recorded) as "interrupted"; neither
+stops the other runs from being listed, evaluated or compared.
 """
 from __future__ import annotations
 
@@ -25,13 +31,15 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from faceviz_gui.core import atomic
-from faceviz_gui.core.errors import RunError
-from faceviz_gui.core.paths import runs_dir
+from faceviz_gui.core import atomic, locks, safefiles
+from faceviz_gui.core.errors import FaceVizError, FileAccessError, RunError, one_line, shown
+from faceviz_gui.core.names import check_name
+from faceviz_gui.core.paths import inside, runs_dir
 from faceviz_gui.core.training.nets import FaceNet, build_model
 from faceviz_gui.core.training.specs import ExperimentSpec, load_spec
 
 WEIGHTS = "weights.safetensors"
+LOCK = ".lock"
 
 
 def _now() -> str:
@@ -56,9 +64,51 @@ class Run:
     # -- status, metrics, evaluation ------------------------------------------------------
     @property
     def status(self) -> dict[str, Any]:
-        return _read_json(self.path / "status.json") or {}
+        status = _read_json(self.path / "status.json")
+        return status if isinstance(status, dict) else {}
+
+    @property
+    def damage(self) -> str | None:
+        """Why this run cannot be used as it is (hand-edited or half-copied files), or None."""
+        path = self.path / "status.json"
+        try:
+            if not isinstance(safefiles.read_json(path), dict):
+                return "status.json is not a JSON object"
+        except FaceVizError as exc:
+            return one_line(exc)
+        try:
+            _ = self.spec
+        except FaceVizError as exc:
+            return f"spec.toml: {exc}"
+        if (self.path / "eval.json").exists() and self.evaluation() is None:
+            return "eval.json is damaged (not an object with a numeric accuracy)"
+        return None
+
+    @property
+    def shown_state(self) -> str:
+        """The state to show: "damaged", "interrupted" (its process is gone), else as saved.
+        ``state`` keeps the saved one (resume decisions read it)."""
+        if self.damage:
+            return "damaged"
+        st = self.status
+        state = st.get("state", "unknown")
+        if state == "running" and not locks.owner_alive(st.get("pid"), st.get("host"),
+                                                        st.get("pid_start")):
+            return "interrupted"
+        return state if isinstance(state, str) else "unknown"
+
+    def lock(self) -> locks.Held:
+        """The run's exclusive lock, held while training it: a second trainer (another resume,
+        the app and the CLI at once) gets one line instead of writing the same folder."""
+        try:
+            return locks.hold(self.path / LOCK, f"run {self.id} is being trained by another "
+                              "process; wait for it or stop it first")
+        except FileAccessError as exc:
+            raise RunError(f"run {self.id} cannot be trained here: its folder is read-only or "
+                           f"unwritable ({exc.reason})") from None
 
     def set_status(self, **changes: Any) -> dict[str, Any]:
+        """Merge ``changes`` into status.json (written atomically)."""
         status = {**self.status, **changes, "updated": _now()}
         atomic.write_json(self.path / "status.json", status)
         return status
@@ -71,12 +121,18 @@ class Run:
         p = self.path / "metrics.jsonl"
         if not p.exists():
             return []
+        try:
+            text = safefiles.read_text(p, safefiles.MAX_JSON)
+        except FaceVizError:
+            return []
         out = []
-        for line in p.read_text(encoding="utf-8").splitlines():
+        for line in text.splitlines():
             try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
+                row = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):
                 continue  # cannot happen with atomic rewrites; tolerate hand-edited files
+            if isinstance(row, dict):
+                out.append(row)
         return out
 
     def write_metrics(self, rows: list[dict[str, Any]]) -> None:
@@ -84,14 +140,25 @@ class Run:
                           "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
 
     def evaluation(self) -> dict[str, Any] | None:
-        return _read_json(self.path / "eval.json")
+        """eval.json, or None when missing or damaged (not an object with a numeric accuracy)."""
+        ev = _read_json(self.path / "eval.json")
+        if not isinstance(ev, dict):
+            return None
+        acc = ev.get("accuracy")
+        if acc is not None and (isinstance(acc, bool) or not isinstance(acc, (int, float))):
+            return None
+        return ev
 
     def write_evaluation(self, result: dict[str, Any]) -> None:
         atomic.write_json(self.path / "eval.json", result)
 
     @property
     def split(self) -> dict[str, list[str]]:
-        return _read_json(self.path / "split.json") or {}
+        split = _read_json(self.path / "split.json")
+        if not isinstance(split, dict) or not all(
+                isinstance(v, list) and all(isinstance(p, str) for p in v) for v in split.values()):
+            return {}
+        return split
 
     # -- weights ----------------------------------------------------------------------------
     @property
@@ -121,10 +188,7 @@ class Run:
     def load_model(self, device: str | torch.device = "cpu") -> FaceNet:
         """A fresh model with this run's weights, in eval mode, owned by the caller."""
         model = build_model(self.spec)
-        try:
-            model.load_state_dict(self.state_dict())
-        except RuntimeError as exc:
-            raise RunError(f"run {self.id}: weights do not fit its spec: {exc}") from None
+        load_weights(model, self.state_dict(), f"run {self.id}: {WEIGHTS}")
         return model.to(device).eval()
 
     @cached_property
@@ -141,7 +205,10 @@ class Run:
         ``.<name>.<random>.tmp``); the real files beside them are whole."""
         leftovers = [p for p in self.path.glob(".*.tmp") if p.is_file()]
         for p in leftovers:
-            p.unlink(missing_ok=True)
+            try:
+                p.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only run: its real files are whole anyway
         return leftovers
 
     @property
@@ -151,17 +218,52 @@ class Run:
     def summary(self) -> dict[str, Any]:
         """One row for `faceviz runs` and the experiment browser."""
         st, ev = self.status, self.evaluation() or {}
-        return {"run_id": self.id, "experiment": st.get("experiment", ""),
-                "state": st.get("state", "unknown"), "epoch": st.get("epoch", 0),
-                "epochs": st.get("epochs", 0), "created": st.get("created", ""),
-                "accuracy": ev.get("accuracy"), "path": str(self.path)}
+        damage = self.damage
+        return {"run_id": shown(self.id), "experiment": _text(st.get("experiment", "")),
+                "state": self.shown_state, "epoch": _count(st.get("epoch")),
+                "epochs": _count(st.get("epochs")), "created": _text(st.get("created", "")),
+                "accuracy": ev.get("accuracy"), "path": shown(self.path),
+                **({"damage": damage} if damage else {})}
 
 
-def _read_json(path: Path) -> dict | None:
+def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        return safefiles.read_json(path)
+    except FaceVizError:
         return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
+    """``model.load_state_dict(state)``, or one line saying which tensor does not fit (torch's
+    own message lists every tensor over many lines)."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    extra = [k for k in state if k not in own]
+    wrong = [k for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or extra or wrong:
+        parts = []
+        if wrong:
+            k = wrong[0]
+            parts.append(f"{k} is {tuple(state[k].shape)}, the spec needs {tuple(own[k].shape)}"
+                         + (f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""))
+        if missing:
+            parts.append(f"missing {', '.join(missing[:3])}" + (" ..." if len(missing) > 3 else ""))
+        if extra:
+            parts.append(f"unexpected {', '.join(extra[:3])}" + (" ..." if len(extra) > 3 else ""))
+        raise RunError(f"{what} does not fit the spec (was the spec edited after training?): "
+                       + "; ".join(parts))
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise RunError(f"{what} cannot be loaded: {one_line(exc)}") from None
 
 
 def create_run(spec: ExperimentSpec, root: str | Path | None = None,
@@ -169,8 +271,13 @@ def create_run(spec: ExperimentSpec, root: str | Path | None = None,
     """A new run folder holding the spec and an initial status."""
     root = runs_dir(root)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = root / f"{spec.name}-{stamp}-{secrets.token_hex(2)}"
-    path.mkdir(parents=True, exist_ok=False)
+    check_name(spec.name, "experiment")  # no separators or "..": the run stays in ``root``
+    atomic.make_dir(root)
+    path = inside(root, f"{spec.name}-{stamp}-{secrets.token_hex(2)}")
+    try:
+        path.mkdir(exist_ok=False)
+    except OSError as exc:
+        raise FileAccessError(path, "create the run folder", exc) from None
     run = Run(path)
     atomic.write_text(path / "spec.toml", spec.to_toml())
     run.set_status(state="created", experiment=spec.name, epoch=0, epochs=spec.train.epochs,
@@ -183,17 +290,24 @@ def list_runs(root: str | Path | None = None, experiment: str | None = None) -> 
     root = runs_dir(root)
     if not root.is_dir():
         return []
-    runs = [Run(p) for p in sorted(root.iterdir()) if (p / "spec.toml").is_file()]
+    try:
+        found = sorted(root.iterdir())
+    except OSError as exc:
+        raise FileAccessError(root, "list the runs in", exc) from None
+    runs = [Run(p) for p in found if (p / "spec.toml").is_file()]
     if experiment is not None:
         runs = [r for r in runs if r.status.get("experiment") == experiment]
-    return sorted(runs, key=lambda r: (r.status.get("created", ""), r.id))
+    return sorted(runs, key=lambda r: (_text(r.status.get("created", "")), r.id))
 
 
 def find_run(id_or_path: str | Path, root: str | Path | None = None) -> Run:
     """A run by path, by id, or by a unique id prefix; "latest" is the newest run."""
     p = Path(id_or_path)
-    if (p / "spec.toml").is_file():
-        return Run(p)
+    try:
+        if (p / "spec.toml").is_file():
+            return Run(p)
+    except (ValueError, OSError):  # a NUL in the name, a name too long for the file system
+        raise RunError(f"no run {shown(id_or_path)!r} (not a valid run id or path)") from None
     runs = list_runs(root)
     if str(id_or_path) == "latest" and runs:
         return runs[-1]
@@ -205,4 +319,5 @@ def find_run(id_or_path: str | Path, root: str | Path | None = None) -> Run:
         return prefix[0]
     if len(prefix) > 1:
         raise RunError(f"run {id_or_path!r} is ambiguous: {', '.join(r.id for r in prefix[:5])}")
-    raise RunError(f"no run {str(id_or_path)!r} (not a run folder, nor an id under {runs_dir(root)})")
+    raise RunError(f"no run {shown(id_or_path)!r} (not a run folder, nor an id under "
+                   f"{shown(runs_dir(root))})")

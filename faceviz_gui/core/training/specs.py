@@ -15,7 +15,9 @@ from typing import Any
 
 import tomli_w
 
-from faceviz_gui.core.errors import SpecError
+from faceviz_gui.core import atomic, safefiles
+from faceviz_gui.core.errors import SpecError, shown
+from faceviz_gui.core.training.spec_limits import check_limits
 
 TASK_CLASSES: dict[str, tuple[str, ...]] = {
     # "left" is the subject's left (camera right); the blog's two-way task.
@@ -132,10 +134,7 @@ class ExperimentSpec:
         return tomli_w.dumps(self.to_dict())
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_toml(), encoding="utf-8")
-        return path
+        return atomic.write_text(path, self.to_toml())
 
     def copy(self, **changes: Any) -> "ExperimentSpec":
         return dataclasses.replace(_copy_deep(self), **changes)
@@ -236,6 +235,7 @@ def from_dict(data: dict, source: str = "<spec>") -> ExperimentSpec:
 def validate(spec: ExperimentSpec) -> None:
     """Semantic checks: choices, ranges, and that the layer shapes never collapse."""
     s = spec.source or spec.name
+    check_limits(spec)  # names, finite numbers, sizes, parameter count: before anything else
     if not spec.name.strip():
         raise SpecError(s, "name", "must not be empty")
     _choice(spec.task, tuple(TASK_CLASSES), s, "task")
@@ -303,10 +303,10 @@ def validate(spec: ExperimentSpec) -> None:
 
 def load_spec(path: str | Path) -> ExperimentSpec:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(str(path), "<file>", f"cannot read: {exc.strerror or exc}") from None
+    try:  # a regular UTF-8 file of sane size: a FIFO or /dev/zero named .toml never hangs
+        text = safefiles.read_text(path)
+    except safefiles.RefusedFile as exc:
+        raise SpecError(shown(path), "<file>", f"cannot read: {exc.reason}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
