@@ -44,7 +44,18 @@ class HeatmapView(QWidget):
         self._title, self._row_title, self._col_title = title, row_title, col_title
         self._vmin, self._vmax, self._cmap = vmin, vmax, cmap
         self._sel = (-1, -1)
+        self.updateGeometry()
         self.update()
+
+    def label_room(self) -> dict[str, tuple[float, float]]:
+        """{"rows": (gap, needed), "cols": (gap, needed)} in pixels: the distance between
+        neighbouring labels and the least that keeps them apart (a line of text; a straight
+        column label's own width). Labels overlap when gap < needed."""
+        _x0, _y0, cell, slant = self._layout()
+        fm = self.fontMetrics()
+        widest = max([fm.horizontalAdvance(c) for c in self._cols] + [0])
+        cols = (cell * math.sin(math.radians(40)), fm.height()) if slant else (cell, widest + 2)
+        return {"rows": (cell, fm.height()), "cols": cols}
 
     def clear(self, text: str = "") -> None:
         self._v = np.zeros((0, 0), np.float32)
@@ -67,22 +78,41 @@ class HeatmapView(QWidget):
         return QSize(520, 460)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(260, 220)
+        # Room for every label without overlap: cells no smaller than min_cell.
+        if not self._rows:
+            return QSize(260, 220)
+        left, right, top, bottom, _col_w = self._margins(True)
+        cell = self._min_cell(True)
+        return QSize(int(left + right + 8 + cell * len(self._cols)),
+                     int(top + bottom + cell * len(self._rows)))
 
     # -- geometry -----------------------------------------------------------------------------
-    def _layout(self):
+    def _min_cell(self, slant: bool) -> float:
+        """The smallest cell whose labels do not overlap: row labels need a line each, and
+        labels slanted at 40 degrees are cell * sin(40) apart, which must be a line too."""
+        lh = self.fontMetrics().height()
+        return math.ceil(lh / math.sin(math.radians(40))) + 1 if slant else lh + 4
+
+    def _margins(self, slant: bool):
         fm = self.fontMetrics()
         lh = fm.height()
         left = max([fm.horizontalAdvance(s) for s in self._rows] + [0]) + 14 + (lh + 6 if self._row_title else 0)
         col_w = max([fm.horizontalAdvance(s) for s in self._cols] + [0])
         top = (lh + 14 if self._title else 8)
         right = 70                                   # colour bar and its ticks
+        bottom = (int(col_w * 0.72 + lh) if slant else lh) + 12 + (lh + 6 if self._col_title else 0)
+        return left, right, top, bottom, col_w
+
+    def _layout(self):
+        left, right, top, _bottom, col_w = self._margins(False)
         avail_w = self.width() - left - right - 8
         n_r, n_c = max(len(self._rows), 1), max(len(self._cols), 1)
-        cell = avail_w / n_c
-        slant = col_w + 10 > cell                    # labels too wide for their column: slant them
-        bottom = (int(col_w * 0.72 + lh) if slant else lh) + 12 + (lh + 6 if self._col_title else 0)
-        cell = max(6.0, min(cell, (self.height() - top - bottom) / n_r, 72.0))
+        def fit(slant: bool) -> float:
+            bottom = self._margins(slant)[3]
+            return min(avail_w / n_c, (self.height() - top - bottom) / n_r, 72.0)
+        # Labels too wide for their column (after the height has had its say): slant them.
+        slant = col_w + 10 > fit(False)
+        cell = max(self._min_cell(slant), fit(slant))
         x0 = left + max(0.0, (avail_w - cell * n_c) / 2)
         return x0, float(top), cell, slant
 
@@ -162,8 +192,11 @@ class HeatmapView(QWidget):
         if self._col_title:
             col_w = max(fm.horizontalAdvance(s) for s in self._cols)
             y_title = y_lab + (col_w * 0.72 + fm.height() if slant else fm.height()) + 6
-            p.drawText(QRectF(x0, y_title, cell * n_c, fm.height() + 2),
-                       Qt.AlignmentFlag.AlignHCenter, self._col_title)
+            # Centred under the matrix, but as wide as the text and inside the widget.
+            text = fm.elidedText(self._col_title, Qt.TextElideMode.ElideRight, self.width() - 4)
+            tw = fm.horizontalAdvance(text) + 4
+            tx = min(max(0.0, x0 + cell * n_c / 2 - tw / 2), self.width() - tw)
+            p.drawText(QRectF(tx, y_title, tw, fm.height() + 2), Qt.AlignmentFlag.AlignHCenter, text)
         if self._row_title:
             p.save()
             p.translate(fm.height() - 2, y0 + n_r * cell / 2)

@@ -32,7 +32,9 @@ class RunPairPicker(QWidget):
         for combo, tip in ((self.combo_a, "Run A: its test split is the probe set"),
                            (self.combo_b, "Run B")):
             # Narrow when the window is (long labels elide), wide when there is room.
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(24)
             combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             combo.setMinimumWidth(150)
             combo.setMaximumWidth(360)
@@ -54,7 +56,7 @@ class RunPairPicker(QWidget):
 
     def fill(self, runs, want_a: str = "", want_b: str = "") -> None:
         """``runs`` oldest first; keeps the current choice, else ``want_*``, else A = the
-        newest run and B = the one before it."""
+        newest run and B = the one before it; with two runs or more, never A = B."""
         cur = self.paths()
         for combo, want, fallback in ((self.combo_a, cur[0] or want_a, 0), (self.combo_b, cur[1] or want_b, 1)):
             combo.blockSignals(True)
@@ -67,6 +69,10 @@ class RunPairPicker(QWidget):
                 i = min(len(runs) - 1, fallback)
             combo.setCurrentIndex(i)
             combo.blockSignals(False)
+        a, b = self.paths()
+        if a and a == b and len(runs) > 1:  # a run against itself is never the default
+            self.combo_b.setCurrentIndex(next(i for i in range(self.combo_b.count())
+                                              if self.combo_b.itemData(i, RUN_ROLE) != a))
 
     def set_runs(self, run_a, run_b) -> None:
         """Choose two runs (Run objects), adding them if they are not listed."""

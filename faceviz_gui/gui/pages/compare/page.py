@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -30,6 +31,13 @@ from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 from faceviz_gui.gui.widgets.heatmap_view import HeatmapView
 from faceviz_gui.gui.widgets.job_slot import JobSlot
 from faceviz_gui.gui.widgets.run_pair_picker import RunPairPicker, run_label
+from faceviz_gui.gui.widgets.split_words import run_split, split_words
+from faceviz_gui.gui.widgets.wrap_row import WrapRow
+
+NARROW_PX = 900  # below this the matrix goes above the results
+NO_RUNS = "No trained runs yet: train an experiment first."
+PICK = "pick two and press Compare."
+ONE_RUN = "One trained run: train another to compare it with (or compare it with itself)."
 
 
 class ComparePanel(QWidget):
@@ -51,8 +59,6 @@ class ComparePanel(QWidget):
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
-        bar = QHBoxLayout()
-        bar.setContentsMargins(10, 8, 10, 6)
         self.picker = RunPairPicker(run_label)
         self.combo_a, self.combo_b = self.picker.combo_a, self.picker.combo_b
         self.compare_button = QPushButton("Compare")
@@ -68,13 +74,20 @@ class ComparePanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFixedWidth(180)
         self.progress.setVisible(False)
-        bar.setSpacing(6)
-        bar.addWidget(self.picker)
-        bar.addSpacing(6)
+        # The run picker, then Compare (and its progress), Export at the right; on two lines
+        # beside the browser in a 1000-pixel window.
+        bar = WrapRow(spacing=12)
+        bar.setContentsMargins(0, 0, 0, 0)
+        actions = QWidget()
+        row = QHBoxLayout(actions)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
         for w in (self.compare_button, self.progress, self.cancel_button):
-            bar.addWidget(w)
-        bar.addStretch(1)
-        bar.addWidget(self.export_button)
+            row.addWidget(w)
+        bar.add(self.picker)
+        bar.add(actions)
+        bar.add(self.export_button, right=True)
+        self.bar = bar
 
         self.heatmap = HeatmapView()
         self.heatmap.clear("Pick two runs and press Compare.\n\nLinear CKA between every "
@@ -82,6 +95,12 @@ class ComparePanel(QWidget):
                            "represent the probe images the same way.")
 
         right = QWidget()
+        # Scrolls rather than cuts: the verdict wraps to the width it is given.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(right)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(14, 6, 10, 6)
         rl.setSpacing(8)
@@ -116,9 +135,9 @@ class ComparePanel(QWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.heatmap)
-        split.addWidget(right)
-        right.setVisible(False)          # nothing to show until a comparison exists
-        self.results = right
+        split.addWidget(scroll)
+        scroll.setVisible(False)         # nothing to show until a comparison exists
+        self.results = scroll
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         split.setSizes([560, 640])
@@ -130,7 +149,11 @@ class ComparePanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        lay.addLayout(bar)
+        top = QWidget()
+        top_lay = QVBoxLayout(top)
+        top_lay.setContentsMargins(10, 8, 10, 6)
+        top_lay.addWidget(bar)
+        lay.addWidget(top)
         lay.addWidget(split, 1)
         lay.addWidget(self.status)
 
@@ -139,6 +162,17 @@ class ComparePanel(QWidget):
         self.export_button.clicked.connect(self._choose_export_folder)
         self.heatmap.cellSelected.connect(self._cell_selected)
 
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        # Narrow (beside the browser at 1000x700): the CKA matrix above the results, each
+        # the full width, so neither its labels nor the verdict are squeezed.
+        want = Qt.Orientation.Vertical if self.width() < NARROW_PX else Qt.Orientation.Horizontal
+        if self.splitter.orientation() != want:
+            self.splitter.setOrientation(want)
+            total = self.splitter.height() if want == Qt.Orientation.Vertical else self.splitter.width()
+            self.splitter.setSizes([total * 2 // 5, total * 3 // 5] if want == Qt.Orientation.Vertical
+                                   else [total * 9 // 20, total * 11 // 20])
+
     # -- runs ---------------------------------------------------------------------------------
     def refresh_runs(self) -> None:
         runs = [r for r in list_runs(self.context.runs_root) if r.has_weights]
@@ -146,7 +180,10 @@ class ComparePanel(QWidget):
         self.picker.fill(runs, str(s.value("compare/a", "")), str(s.value("compare/b", "")))
         self.compare_button.setEnabled(bool(runs))
         if not runs:
-            self.status.setText("No trained runs yet: train an experiment first.")
+            self.status.setText(NO_RUNS)
+        elif self.status.text() in (NO_RUNS, ONE_RUN, "") or self.status.text().endswith(PICK):
+            self.status.setText(ONE_RUN if len(runs) == 1 else
+                                f"{len(runs)} trained runs: {PICK}")
 
     def set_runs(self, path_a: str, path_b: str) -> None:
         self.picker.set_runs(Run(path_a), Run(path_b))
@@ -209,7 +246,8 @@ class ComparePanel(QWidget):
         self.export_button.setEnabled(True)
         self.heatmap.set_matrix(cmp.cka, cmp.layers_a, cmp.layers_b, title="Linear CKA",
                                 row_title=f"A: {cmp.experiment_a}", col_title=f"B: {cmp.experiment_b}")
-        self.summary.show_comparison(cmp)
+        a, b = Run(self._asked[0]), Run(self._asked[1])
+        self.summary.show_comparison(cmp, split_words(run_split(a)), split_words(run_split(b)))
         self.status.setText(f"Compared {cmp.run_a} with {cmp.run_b}. Click a cell to see its units.")
         first = cmp.layers_a[0]
         partner = cmp.best_partner(first)[0] or cmp.layers_b[0]
@@ -227,11 +265,11 @@ class ComparePanel(QWidget):
         match = cmp.match_units(la, lb)
         run_a, run_b = Run(self.runs_compared[0]), Run(self.runs_compared[1])
         asp = lambda run: run.spec.input_size[0] / run.spec.input_size[1]  # noqa: E731
-        self.pairs.set_pairs(match.pairs, match.threshold, asp(run_a), asp(run_b))
-        self.pair_title.setText(f"{la} (A) ↔ {lb} (B)  ·  CKA {cmp.cka[r, c]:.2f}  ·  "
-                                f"{len(match.good_pairs)} of {len(match.pairs)} units matched "
-                                f"(r ≥ {match.threshold:.1f}), mean r {match.mean_correlation:.2f}")
-        self.unmatched.setText(_unmatched_text(match))
+        names_a = list(run_a.spec.classes) if la == cmp.decision_a else None
+        names_b = list(run_b.spec.classes) if lb == cmp.decision_b else None
+        self.pairs.set_pairs(match.pairs, match.threshold, asp(run_a), asp(run_b), names_a, names_b)
+        self.pair_title.setText(_pair_title_text(cmp, match, r, c))
+        self.unmatched.setText(_unmatched_text(match, names_a, names_b, cmp.n_probe))
         self._load_pair_maps(run_a, la, run_b, lb)
 
     def _load_pair_maps(self, run_a: Run, la: str, run_b: Run, lb: str) -> None:
@@ -302,16 +340,29 @@ class ComparePanel(QWidget):
         self.status.setText(f"Could not export: {msg.splitlines()[0]}")
 
 
-def _unmatched_text(match) -> str:
-    def units(xs):
+def _pair_title_text(cmp, match, r: int, c: int) -> str:
+    """The layer pair, its CKA, and how many of its one-to-one unit pairs match, of what."""
+    la, lb = match.layer_a, match.layer_b
+    width = lambda feats, layer: feats[layer].shape[1] if layer in feats else "?"  # noqa: E731
+    return (f"{la} (A) ↔ {lb} (B)  ·  CKA {cmp.cka[r, c]:.2f}<br><span style='font-size:10pt; "
+            f"font-weight:400'>{len(match.good_pairs)} of the {len(match.pairs)} one-to-one unit "
+            f"pairs match (correlation r ≥ {match.threshold:.1f}; mean r "
+            f"{match.mean_correlation:.2f}). A has {width(cmp.features_a, la)} units, B "
+            f"{width(cmp.features_b, lb)}; silent units take no part.</span>")
+
+
+def _unmatched_text(match, names_a=None, names_b=None, n_probe: int | str = "the") -> str:
+    def units(xs, names):
         if not xs:
             return "none"
-        s = ", ".join(f"#{u}" for u in xs[:24])
+        s = ", ".join(names[u] if names and u < len(names) else f"#{u}" for u in xs[:24])
         return s + (f" and {len(xs) - 24} more" if len(xs) > 24 else "")
     text = (f"<b>Without a good partner</b> (unique to one run): A {match.layer_a}: "
-            f"{units(match.unmatched_a)}  ·  B {match.layer_b}: {units(match.unmatched_b)}")
+            f"{units(match.unmatched_a, names_a)}  ·  B {match.layer_b}: "
+            f"{units(match.unmatched_b, names_b)}")
     silent_a, silent_b = getattr(match, "silent_a", []), getattr(match, "silent_b", [])
     if silent_a or silent_b:
-        text += (f"<br><b>Silent</b> (never vary on the probe, not matched): "
-                 f"A: {units(silent_a)}  ·  B: {units(silent_b)}")
+        text += (f"<br><b>Silent</b>: output constant on all {n_probe} probe images, so not "
+                 f"matched (the Gallery's <i>dead</i> is another test: judged by the unit's "
+                 f"map). A: {units(silent_a, names_a)}  ·  B: {units(silent_b, names_b)}")
     return text

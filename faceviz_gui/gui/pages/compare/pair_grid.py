@@ -42,8 +42,11 @@ class PairGrid(QAbstractScrollArea):
         self._pix.clear()
         self.viewport().update()
 
-    def set_pairs(self, pairs, threshold: float, aspect_a: float = 30 / 32, aspect_b: float = 30 / 32) -> None:
-        """``pairs``: (unit in A, unit in B, correlation); best first on screen."""
+    def set_pairs(self, pairs, threshold: float, aspect_a: float = 30 / 32, aspect_b: float = 30 / 32,
+                  names_a: list[str] | None = None, names_b: list[str] | None = None) -> None:
+        """``pairs``: (unit in A, unit in B, correlation); best first on screen. ``names_*``:
+        the units' names where they have one (the decision layer's classes), else "#i"."""
+        self._names = (list(names_a or []), list(names_b or []))
         self._pairs = sorted(((int(i), int(j), float(c), c >= threshold) for i, j, c in pairs),
                              key=lambda p: -p[2] if p[2] == p[2] else 1.0)
         self._img = {"a": {}, "b": {}}
@@ -52,6 +55,10 @@ class PairGrid(QAbstractScrollArea):
         self.verticalScrollBar().setValue(0)
         self._relayout()
         self.viewport().update()
+
+    def unit_name(self, side: int, i: int) -> str:
+        names = getattr(self, "_names", ([], []))[side]
+        return names[i] if 0 <= i < len(names) else f"#{i}"
 
     def set_images(self, side: str, indices, images) -> None:
         for i, img in zip(indices, images):
@@ -149,9 +156,9 @@ class PairGrid(QAbstractScrollArea):
         y = r.top() + self.PAD + round(self._tile * max(self._aspect)) + 4
         p.setPen(TEXT)
         p.drawText(QRect(r.left() + self.PAD, y, r.width() - 2 * self.PAD, fm.height()),
-                   Qt.AlignmentFlag.AlignLeft, f"A #{i}")
+                   Qt.AlignmentFlag.AlignLeft, f"A {self.unit_name(0, i)}")
         p.drawText(QRect(r.left() + self.PAD, y, r.width() - 2 * self.PAD, fm.height()),
-                   Qt.AlignmentFlag.AlignRight, f"B #{j}")
+                   Qt.AlignmentFlag.AlignRight, f"B {self.unit_name(1, j)}")
         y += fm.height() + 2
         bar = QRectF(r.left() + self.PAD, y + fm.height() / 2 - 3, r.width() * 0.45, 6)
         p.setPen(Qt.PenStyle.NoPen)

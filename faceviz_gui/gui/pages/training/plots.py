@@ -18,8 +18,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from faceviz_gui.gui.pages.training.controls import WrapRow
 from faceviz_gui.gui.pages.training.overlay import OverlayBar, legend_html, smooth
+from faceviz_gui.gui.widgets.wrap_row import WrapRow
 
 TRAIN, VAL, BATCH = "#2f6fdf", "#e8710a", "#9dbbf0"
 LOG_FLOOR = 1e-6  # a loss of exactly 0 on a log axis
