@@ -70,7 +70,7 @@ def preprocessing(run) -> dict[str, Any]:
 
 
 def export_model(run, fmt: str, out: str | Path, data: FaceSet | None = None,
-                 reporter: Reporter | None = None) -> dict[str, Any]:
+                 reporter: Reporter | None = None, record: bool = True) -> dict[str, Any]:
     """Write ``run``'s network to ``out`` as ``fmt`` and verify it; returns path, format,
     bytes, max_abs_diff (against torch on the test images), latency_ms, n_verified."""
     reporter = reporter or NullReporter()
@@ -105,12 +105,27 @@ def export_model(run, fmt: str, out: str | Path, data: FaceSet | None = None,
     if got.shape != want.shape:
         raise ExportError(f"{out}: outputs have shape {got.shape}, torch gives {want.shape}")
     reporter.report(kind="stage", message="timing one image at a time")
-    return {"path": str(out), "format": fmt, "bytes": out.stat().st_size,
-            "max_abs_diff": float(np.max(np.abs(got - want))),
-            "latency_ms": latency_ms(runner, x[:1].numpy()),
-            "latency_runtime": "onnxruntime CPU, 1 thread" if fmt == "onnx"
-                               else f"torch.jit CPU, torch threads: {torch.get_num_threads()}",
-            "n_verified": int(len(x)), "metadata": meta}
+    result = {"path": str(out), "format": fmt, "bytes": out.stat().st_size,
+              "max_abs_diff": float(np.max(np.abs(got - want))),
+              "latency_ms": latency_ms(runner, x[:1].numpy()),
+              "latency_runtime": "onnxruntime CPU, 1 thread" if fmt == "onnx"
+                                 else f"torch.jit CPU, torch threads: {torch.get_num_threads()}",
+              "n_verified": int(len(x)), "metadata": meta}
+    if record:   # the browser shows the last export's size and latency beside the run
+        run.set_status(deployment={k: result[k] for k in (
+            "format", "bytes", "max_abs_diff", "latency_ms", "latency_runtime", "path")})
+    return result
+
+
+def measure_onnx(run, data: FaceSet | None = None) -> dict[str, Any]:
+    """Export to a temporary ONNX file only to measure size and latency (recorded in status)."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="faceviz-onnx-") as tmp:
+        result = export_model(run, "onnx", Path(tmp) / f"{run.id}.onnx", data, record=False)
+    result["path"] = ""
+    run.set_status(deployment={k: result[k] for k in (
+        "format", "bytes", "max_abs_diff", "latency_ms", "latency_runtime", "path")})
+    return result
 
 
 def latency_ms(runner, one: np.ndarray, runs: int = LATENCY_RUNS) -> float:

@@ -114,7 +114,8 @@ def prune_run(parent: Run, method: str = "redundant", amount: float | None = 0.4
               finetune_epochs: int = 3, reporter: Reporter | None = None,
               runs_root: str | Path | None = None, data: FaceSet | None = None,
               plan: PrunePlan | None = None, prepared: Prepared | None = None,
-              device: str = "auto", compare: bool = True, steps: int = MAP_STEPS) -> PruneResult:
+              device: str = "auto", compare: bool = True, steps: int = MAP_STEPS,
+              measure: bool = True) -> PruneResult:
     """Carry out ``plan`` (made here if None) and return the new run with its scores."""
     from faceviz_gui.core.training.checkpoint import Progress
     from faceviz_gui.core.training.evaluation import evaluate
@@ -179,7 +180,7 @@ def prune_run(parent: Run, method: str = "redundant", amount: float | None = 0.4
     result.accuracy_after = ev["accuracy"]
     if compare:
         from faceviz_gui.core.compare.comparison import compare_runs
-        sub = PhaseReporter(reporter, "comparing with the parent", 0.85, 0.15)
+        sub = PhaseReporter(reporter, "comparing with the parent", 0.85, 0.13)
         cmp = compare_runs(parent, run, test, sub)
         result.comparison = cmp
         if cmp.stopped:
@@ -188,7 +189,13 @@ def prune_run(parent: Run, method: str = "redundant", amount: float | None = 0.4
             run.set_status(comparison={"verdict": cmp.verdict, "decision_cka": cmp.decision_cka,
                                        "agreement": cmp.agreement, "n_probe": cmp.n_probe,
                                        "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
-    reporter.report(kind="stage", message="done", fraction=1.0)
+    if not result.stopped and measure:
+        from faceviz_gui.core.prune.export_model import measure_onnx
+        reporter.report(kind="progress", fraction=0.99, message="timing both under ONNX Runtime")
+        for r in (parent, run):
+            if not (r.status.get("deployment") or {}).get("latency_ms"):
+                measure_onnx(r, data)
+    reporter.report(kind="progress", message="done", fraction=1.0)
     return result
 
 

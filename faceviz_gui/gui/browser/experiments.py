@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.training.specs import is_builtin, list_specs, load_spec
 from faceviz_gui.gui.browser.experiment_details import ExperimentDetails
+from faceviz_gui.gui.browser.run_lineage import add_run_actions, add_runs, find_item, top_of
 from faceviz_gui.gui.browser.run_rows import KEY, KIND, run_item
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.widgets.run_details import RunDetails, percent
@@ -137,8 +138,7 @@ class ExperimentBrowser(QWidget):
                 item.setData(0, KEY, name)
                 item.setFont(0, bold)
                 item.setToolTip(0, f"{name} ({'built in' if is_builtin(path) else 'yours'}): {path}")
-                for run in runs.get(name, []):
-                    item.addChild(self._run_item(run))
+                add_runs(item, runs.get(name, []), self._run_item)  # pruned runs under parents
                 best = [r.summary().get("accuracy") for r in runs.get(name, [])]
                 best = [b for b in best if b is not None]
                 if best:
@@ -207,14 +207,7 @@ class ExperimentBrowser(QWidget):
         return (item.data(0, KIND), item.data(0, KEY)) if item is not None else None
 
     def _find(self, kind: str, key: str) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            if kind == "exp" and top.data(0, KEY) == key:
-                return top
-            for j in range(top.childCount()):
-                if kind == "run" and top.child(j).data(0, KEY) == key:
-                    return top.child(j)
-        return None
+        return find_item(self.tree, kind, key)       # runs nest: a pruned run under its parent
 
     def _select_key(self, kind: str, key: str, emit: bool) -> bool:
         item = self._find(kind, key)
@@ -244,7 +237,7 @@ class ExperimentBrowser(QWidget):
         item = self.tree.currentItem()
         if item is None:
             return ""
-        return item.data(0, KEY) if item.data(0, KIND) == "exp" else item.parent().data(0, KEY)
+        return top_of(item).data(0, KEY)
 
     def selected_run(self) -> str:
         item = self.tree.currentItem()
@@ -256,7 +249,7 @@ class ExperimentBrowser(QWidget):
         if item.data(0, KIND) == "exp":
             self._show_experiment(item.data(0, KEY), emit_run=True)
         else:
-            self._show_run(item.data(0, KEY), item.parent().data(0, KEY))
+            self._show_run(item.data(0, KEY), top_of(item).data(0, KEY))
 
     def _show_experiment(self, name: str, emit_run: bool) -> None:
         try:
@@ -378,4 +371,5 @@ class ExperimentBrowser(QWidget):
             act.setEnabled(self.can_resume(item.data(0, KEY)))
             menu.addAction("Open run folder", self.open_selected_folder)
             menu.addAction("Delete run…", self.delete_selected)
+            add_run_actions(menu, self, item.data(0, KEY))
         menu.exec(self.tree.viewport().mapToGlobal(pos))

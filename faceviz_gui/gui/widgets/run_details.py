@@ -134,7 +134,8 @@ class RunDetails(QWidget):
         self.split_label.setProperty("role", "subtitle")
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.fields = {k: QLabel() for k in ("Created", "State", "Epochs", "Device", "Data")}
+        self.fields = {k: QLabel() for k in ("Created", "State", "Epochs", "Device", "Data",
+                                             "Parameters", "Files", "Latency", "Pruned from")}
         for k, label in self.fields.items():
             label.setWordWrap(True)
             form.addRow(k + ":", label)
@@ -164,6 +165,9 @@ class RunDetails(QWidget):
         data = st.get("data") or st.get("source") or "?"
         self.fields["Data"].setText(Path(data).name if "/" in str(data) else str(data))
         self.fields["Data"].setToolTip(str(data))
+        from faceviz_gui.core.prune.sizes import size_texts  # no torch: spec arithmetic, stat()
+        for key, text in size_texts(run).items():
+            self.fields[key].setText(text)
         acc = ev.get("accuracy")
         waiting = {"running": "training…", "paused": "paused (held in memory)",
                    "created": "starting…", "stopped": "not tested yet", "failed": "failed"}
