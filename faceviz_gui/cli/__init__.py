@@ -43,7 +43,7 @@ def bounded_int(low: int, high: int):
 
 # Modules that add subcommands; a missing one (work in progress) is skipped, not fatal.
 COMMAND_MODULES = ("data_cmds", "train_cmds", "maps_cmds", "attend_cmds", "compare_cmds",
-                   "live_cmds", "diagnose_cmds")
+                   "live_cmds", "activations_cmds", "prune_cmds", "diagnose_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:
