@@ -137,6 +137,8 @@ class WindowActions:
         tb.addSeparator()
         tb.addActions([self.data_source, self.export, self.open_folder])
         self.toolbar = tb
+        from faceviz_gui.gui.shell.toolbar_fit import ToolbarFit
+        self.toolbar_fit = ToolbarFit(tb)  # short labels, then icons: nothing falls off
         m = self.w.menuBar().actions()[2].menu()  # View
         m.insertAction(self.dock_toggle, tb.toggleViewAction())
 
