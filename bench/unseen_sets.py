@@ -15,6 +15,7 @@ The frame placement reuses tests/helpers/live_helpers.py (background, cmu_shot, 
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -30,7 +31,7 @@ from live_helpers import background, cmu_shot, place  # noqa: E402
 HELD_OUT = ("at33", "choon", "kawamura", "saavik")
 CMU_DIR = Path(os.environ.get("FACEVIZ_CMU_DIR", "/work/shared/data/cmu_faces"))
 STUDIO_DIR = Path(os.environ.get("FACEVIZ_STUDIO_DIR", "/work/shared/data/pointing_dev"))
-SETS_VERSION = 1  # bump when the recipe changes: the folders are rebuilt
+SETS_VERSION = 2  # bump when the recipe changes: the folders are rebuilt
 
 
 def full_size_shots(people=HELD_OUT, cmu_dir: Path = CMU_DIR) -> list[Path]:
@@ -56,20 +57,21 @@ def _backdrop(rng: np.random.Generator, seed: int) -> tuple[np.ndarray, str]:
     return np.clip(frame, 0, 255).astype(np.uint8), kind
 
 
-def webcam_frame(shot: np.ndarray, seed: int) -> np.ndarray:
-    """One 640x480 grey frame around ``shot`` (uint8, a full-size CMU shot)."""
+def webcam_frame(shot: np.ndarray, seed: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """One 640x480 grey frame around ``shot`` (uint8, a full-size CMU shot), and where the
+    shot landed (x, y, w, h): the true CMU framing, to measure the face finder's crop by."""
     rng = np.random.default_rng(seed)
     frame, _ = _backdrop(rng, seed)
     zoom = rng.uniform(1.6, 3.0)
     h, w = int(shot.shape[0] * zoom), int(shot.shape[1] * zoom)
     x, y = int(rng.integers(0, 640 - w + 1)), int(rng.integers(0, 480 - h + 1))
-    frame, _ = place(shot, x, y, zoom, frame)
+    frame, rect = place(shot, x, y, zoom, frame)
     f = frame.astype(np.float32) / 255
     f = np.clip(f * rng.uniform(0.7, 1.3) + rng.uniform(-0.1, 0.1), 0, 1) ** (2 ** rng.uniform(-0.6, 0.6))
     f = f + rng.normal(0, rng.uniform(0.005, 0.02), f.shape)
     if rng.random() < 0.3:
         f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.8, 1.6))
-    return np.clip(f * 255 + 0.5, 0, 255).astype(np.uint8)
+    return np.clip(f * 255 + 0.5, 0, 255).astype(np.uint8), rect
 
 
 def webcam_set(out: Path, people=HELD_OUT, cmu_dir: Path = CMU_DIR) -> Path:
@@ -78,11 +80,14 @@ def webcam_set(out: Path, people=HELD_OUT, cmu_dir: Path = CMU_DIR) -> Path:
     if (root / ".done").exists():
         return root
     shutil.rmtree(root, ignore_errors=True)
+    rects = {}
     for i, path in enumerate(full_size_shots(people, cmu_dir)):
         person, pose = path.stem.split("_")[:2]
         dest = root / person / pose / f"{path.stem}.png"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(dest), webcam_frame(cmu_shot(path), seed=1000 + i))
+        frame, rects[str(dest.relative_to(root))] = webcam_frame(cmu_shot(path), seed=1000 + i)
+        cv2.imwrite(str(dest), frame)
+    (root / "rects.json").write_text(json.dumps(rects, indent=0))
     (root / ".done").touch()
     return root
 

@@ -96,7 +96,8 @@ def run_test_set(run, data: FaceSet | None = None) -> FaceSet:
         if not source:
             raise RunError(f"run {run.id} does not record its data source; use --data")
         data = data_mod.load_source(source, run.spec.scale)
-    return select_by_paths(data, split["test"], "test")
+    from faceviz_gui.core.training.face_crops import framed_for
+    return framed_for(run.spec, select_by_paths(data, split["test"], "test"))
 
 
 def format_report(result: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ from faceviz_gui.core.tasks import NullReporter, Reporter
 from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.checkpoint import Progress
 from faceviz_gui.core.training.evaluation import select_by_paths
+from faceviz_gui.core.training.face_crops import framed_for
 from faceviz_gui.core.training.loop import loss_fn, make_optimizer, train_loop  # noqa: F401  (re-exported)
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.runs import Run, create_run, find_run, load_weights
@@ -79,6 +80,7 @@ def fit(spec: ExperimentSpec, data: FaceSet, reporter: Reporter | None = None, *
         raise FaceVizError(f"the data is {data.size[1]}x{data.size[0]} but {spec.name} takes "
                            f"{spec.input_size[1]}x{spec.input_size[0]} (scale {spec.scale})")
     data.labels(spec.task)  # a DataError now, before a run folder exists
+    data = framed_for(spec, data, reporter)  # [preprocess] framing: as the live finder crops
     reporter.report(kind="stage", message="splitting the data")
     split = _split(data, spec)
     model = build_model(spec, seed=spec.train.seed)
@@ -138,6 +140,7 @@ def _resume_locked(run: Run, data: FaceSet | None, reporter: Reporter, dev: torc
         reporter.report(kind="stage", message=f"loading {source}")
         from faceviz_gui.core.data.sources import load_source
         data = load_source(source, spec.scale)
+    data = framed_for(spec, data, reporter)
     saved = run.split
     if not saved.get("train"):
         raise RunError(f"run {run.id} has no split.json: it never started training; train anew")

@@ -75,6 +75,8 @@ class PreprocessSpec:
     """Steps applied to every input, in training, evaluation, maps and live alike: they run
     as the network's first layer (nets.py), so no caller can forget them."""
     normalize: str = "none"   # "none"; "image": each image to zero mean, unit spread
+    framing: str = "cmu"      # training images: "cmu" as shot; "finder": as the live
+                              # face finder crops them (training/face_crops.py)
 
 
 @dataclass
@@ -140,7 +142,8 @@ class ExperimentSpec:
         return dataclasses.replace(_copy_deep(self), **changes)
 
 
-_LATER_FIELDS = (("augment", "gamma"), ("augment", "background"), ("preprocess", "normalize"))
+_LATER_FIELDS = (("augment", "gamma"), ("augment", "background"), ("preprocess", "normalize"),
+                 ("preprocess", "framing"))
 _DEFAULTS = {"augment": dataclasses.asdict(AugmentSpec()),
              "preprocess": dataclasses.asdict(PreprocessSpec())}
 
@@ -263,6 +266,7 @@ def validate(spec: ExperimentSpec) -> None:
     if not 0 <= spec.augment.background <= 1:
         raise SpecError(s, "augment.background", "must be a chance in [0, 1]")
     _choice(spec.preprocess.normalize, PREPROCESS_NORMALIZE, s, "preprocess.normalize")
+    _choice(spec.preprocess.framing, ("cmu", "finder"), s, "preprocess.framing")
     h, w = spec.input_size
     flat = False
     for i, layer in enumerate(spec.layers):
