@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from faceviz_gui.core.data.faceset import normalize
+from faceviz_gui.core.live.activations import LayerActivations, LayerTap, check_layer
 from faceviz_gui.core.live.faces import Box, FaceDetector, FaceTracker, centred_rect, crop_rect, to_grey_uint8
 
 NO_ATTENTION = "none"
@@ -39,6 +40,7 @@ class LiveResult:
     timings: dict[str, float] = field(default_factory=dict)  # ms: detect, crop, predict, attend, total
     frame_index: int = 0
     notes: list[str] = field(default_factory=list)
+    layer: LayerActivations | None = None   # the hooked layer's activations (layer view)
 
     @property
     def predicted_class(self) -> str:
@@ -72,7 +74,7 @@ class LivePipeline:
 
     def __init__(self, model: torch.nn.Module, classes=None, output_activation: str | None = None,
                  method: str = "gradcam", detector: FaceDetector | None = None,
-                 tracker: FaceTracker | None = None):
+                 tracker: FaceTracker | None = None, layer: str | None = None):
         self.model = model.eval()  # a model the caller built for this pipeline alone
         self.classes = tuple(classes or model.classes)
         self.output_activation = output_activation or getattr(model, "output_activation", "softmax")
@@ -81,6 +83,8 @@ class LivePipeline:
         self.tracker = tracker or FaceTracker()
         self.input_size = tuple(model.input_size)
         self._count = 0
+        self.layer = None
+        self.set_layer(layer)
         convs = [i for i, l in enumerate(getattr(model, "layers", [])) if l.kind == "conv2d"]
         self._cut = convs[-1] + 1 if convs else None  # layers up to the last conv, for Grad-CAM
 
@@ -89,9 +93,17 @@ class LivePipeline:
         model = run.load_model("cpu")
         return cls(model, model.classes, model.output_activation, method)
 
+    def set_layer(self, layer: str | None) -> None:
+        """Hook ``layer`` in every frame's forward pass from now on (None: no layer view)."""
+        if layer:
+            check_layer(self.model, layer)
+        self.layer = layer or None
+
     def reset(self) -> None:
         """Forget the tracked face (a new source, a cut in the video)."""
         self.tracker.reset()
+        if hasattr(self.detector, "restart"):
+            self.detector.restart()
 
     def process(self, frame: np.ndarray, still: bool = False) -> LiveResult:
         """One frame of a stream; ``still=True`` (a photo) searches with every cascade at once
@@ -108,11 +120,16 @@ class LivePipeline:
         x = normalize(torch.from_numpy(crop))[None, None]
         t2 = time.perf_counter()
         gradcam = self.method == "gradcam" and self._cut is not None
-        if gradcam:
-            logits, acts = self._forward_keeping_acts(x)
-        else:
-            with torch.no_grad():
-                logits, acts = self.model(x), None
+        # The layer view's activations come from this same forward pass (a hook, removed on
+        # exit), never from a second one: the view must not cost the frame its budget.
+        tap = LayerTap(self.model, self.layer)
+        with tap:
+            if gradcam:
+                logits, acts = self._forward_keeping_acts(x)
+            else:
+                with torch.no_grad():
+                    logits, acts = self.model(x), None
+        layer_acts = tap.result
         out = torch.softmax(logits.detach(), dim=1) if self.output_activation == "softmax" else logits.detach()
         outputs = out[0].float().numpy()
         predicted = int(outputs.argmax())
@@ -133,7 +150,8 @@ class LivePipeline:
                           bool(track and track.found), crop, outputs, self.output_activation,
                           predicted, self.classes, heat, self.method,
                           {"detect": ms(t0, t1), "crop": ms(t1, t2), "predict": ms(t2, t3),
-                           "attend": ms(t3, t4), "total": ms(t0, t4)}, self._count, notes)
+                           "attend": ms(t3, t4), "total": ms(t0, t4)}, self._count, notes,
+                          layer_acts)
 
 
     # Grad-CAM from the prediction's own forward pass. attention.attribute would run the
@@ -216,8 +234,9 @@ def serve(pipeline_factory: Callable[[], LivePipeline], slot: LatestFrameSlot,
     Frames in the slot are ``(frame, tag)`` or ``(frame, tag, still)``; ``tag`` comes back
     with the result (the GUI passes the frame it showed), ``still`` marks a photo. The
     pipeline is built here, on the worker thread, so its model belongs to that thread.
-    ``options`` (a dict the caller may change at any time) carries "method" (attention method)
-    and "reset" (forget the tracked face). Runs until the slot is closed or the reporter says
+    ``options`` (a dict the caller may change at any time) carries "method" (attention method),
+    "layer" (the layer whose activations ride along, or None) and "reset" (forget the tracked
+    face). Runs until the slot is closed or the reporter says
     stop; returns the number of frames processed.
     """
     from faceviz_gui.core.tasks import NullReporter
@@ -234,6 +253,8 @@ def serve(pipeline_factory: Callable[[], LivePipeline], slot: LatestFrameSlot,
         frame, tag, still = item if len(item) == 3 else (*item, False)
         if options:
             pipeline.method = options.get("method", pipeline.method)
+            if options.get("layer", pipeline.layer) != pipeline.layer:
+                pipeline.set_layer(options.get("layer"))
             if options.pop("reset", False):
                 pipeline.reset()
         emit(tag, pipeline.process(frame, still))
