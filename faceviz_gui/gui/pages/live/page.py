@@ -25,6 +25,7 @@ from faceviz_gui.core.training.runs import Run, list_runs
 from faceviz_gui.core.training.specs import SCALE_SIZES
 from faceviz_gui.gui.pages.live.controls import ActionBox, AttentionBar, SourceBar
 from faceviz_gui.gui.pages.live.drops import local_paths
+from faceviz_gui.gui.pages.live.layer_view import LayerPanel
 from faceviz_gui.gui.pages.live.photos import PhotoResults
 from faceviz_gui.gui.pages.live.video_source import VideoSource, rgb_to_qimage
 from faceviz_gui.gui.pages.live.views import ProbabilityBars, StatusLines, VideoView
@@ -89,7 +90,14 @@ class LivePanel(QWidget):
         split.setStretchFactor(1, 2)
         self.photos = PhotoResults()
         self.tabs = QTabWidget()
-        self.tabs.addTab(split, "Live")
+        self.layers = LayerPanel(self.context)  # the live layer view, under frame and prediction
+        self.layers.layerChosen.connect(self._layer_changed)
+        live = QSplitter(Qt.Orientation.Vertical)
+        live.addWidget(split)
+        live.addWidget(self.layers)
+        live.setStretchFactor(0, 1)
+        live.setStretchFactor(1, 1)
+        self.tabs.addTab(live, "Live")
         self.tabs.addTab(self.photos, "Photos")
         lay = QVBoxLayout(self)
         lay.addWidget(self.bar)
@@ -154,10 +162,12 @@ class LivePanel(QWidget):
         if self.worker is not None and run is not None and self.worker.run_ref.path == run.path:
             return
         self._stop_worker()
+        self.layers.set_run(run)
         if run is not None:
             self.worker = LiveWorker(run, self.attention.method_key, self)
             self.worker.resultReady.connect(self._on_result)
             self.worker.failed.connect(self.show_message)
+            self.worker.set_layer(self.layers.layer)
             self.worker.start()
             if self.frame is not None:
                 self.worker.submit(self.frame, still=True)
@@ -191,6 +201,7 @@ class LivePanel(QWidget):
         self.video.show_frame(rgb_to_qimage(frame), result.box, result.found, result.rect, caption)
         self._show_crop()
         self.bars.set_values(result.classes, result.outputs, result.output_kind, result.predicted)
+        self.layers.show_activations(result.layer, result.crop)
         w, t = self.worker, result.timings
         fps = f" · {w.fps:.1f} fps" if w is not None and w.fps else ""
         self.stats.setText(
@@ -311,6 +322,12 @@ class LivePanel(QWidget):
                 self.worker.reset_tracking()  # re-explain the frame on screen, found afresh
                 self.worker.submit(self.frame, self.frame, still=True)
 
+    def _layer_changed(self, layer) -> None:
+        if self.worker is not None:
+            self.worker.set_layer(layer)
+            if layer and self.frame is not None and (self.frozen or not self.source.active):
+                self.worker.submit(self.frame, self.frame, still=True)  # the frame on screen
+
     def _opacity_changed(self, *_):
         self._show_crop()
         self.photos.set_opacity(self.attention.alpha)
@@ -359,6 +376,7 @@ class LivePanel(QWidget):
         super().hideEvent(e)
 
     def shutdown(self) -> None:
+        self.layers.shutdown()
         self.stop_sources()
         self.jobs.cancel()
         self._stop_worker()

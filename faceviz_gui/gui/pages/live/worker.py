@@ -37,6 +37,10 @@ class LiveWorker(QThread):
     def set_method(self, method: str) -> None:
         self.options["method"] = method
 
+    def set_layer(self, layer: str | None) -> None:
+        """Hook ``layer`` in each frame's forward pass (the layer view); None: no hook."""
+        self.options["layer"] = layer
+
     def reset_tracking(self) -> None:
         self.options["reset"] = True
 
