@@ -109,10 +109,12 @@ class _Clock:
 
 
 def diagnose(run, root, crop_faces: bool = False, layer: str | None = None,
-             method: str = "gradcam", reporter=None, train_data=None, n_train: int = 200
-             ) -> Diagnosis:
+             method: str = "gradcam", reporter=None, train_data=None, n_train: int = 200,
+             folder: ImageSet | None = None) -> Diagnosis:
     """The diagnosis of ``run`` (a Run) on the labelled folder ``root``. ``train_data`` is
-    the data set the run trained on when its recorded source is not at hand."""
+    the data set the run trained on when its recorded source is not at hand; ``folder`` the
+    folder already read for another run of the same input size and task (A and B side by
+    side read it once)."""
     reporter = reporter or NullReporter()
     if not run.has_weights:
         raise RunError(f"run {run.id} has no weights yet: train it first")
@@ -126,7 +128,8 @@ def diagnose(run, root, crop_faces: bool = False, layer: str | None = None,
         return reporter.should_stop()
 
     step(0, f"reading {Path(root).name}")
-    folder = load_folder(run, root, crop_faces, reporter)
+    if folder is None:
+        folder = load_folder(run, root, crop_faces, reporter)
     d = Diagnosis(run.id, run.spec.name, run.spec.task, list(run.spec.classes), str(root),
                   crop_faces, folder, timings=timings)
     if step(1, "reading the run's training images"):

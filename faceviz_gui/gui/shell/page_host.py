@@ -34,6 +34,8 @@ PAGES = (
             "Compare what two runs learned: CKA and matched filters"),
     PageDef("live", "Live test", "faceviz_gui.gui.pages.live.page", "LivePanel",
             "Test a run on a webcam, a video or your own photos, with attention"),
+    PageDef("diagnose", "Diagnose", "faceviz_gui.gui.pages.diagnose.page", "DiagnosePanel",
+            "Why a run fails on a folder of new faces: sensitivity, attention, findings"),
 )
 
 

@@ -12,7 +12,7 @@ from faceviz_gui.gui.shell.page_host import PAGES
 def test_opens_with_every_page_menu_and_status(make_window, qtbot):
     w = make_window()
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == \
-        ["Training", "Gallery", "Compare", "Live test"]
+        ["Training", "Gallery", "Compare", "Live test", "Diagnose"]
     # After the warm-up every page is built, or says honestly that it is coming.
     qtbot.waitUntil(lambda: all(h.built for h in w.hosts.values()), timeout=20000)
     for page in PAGES:
