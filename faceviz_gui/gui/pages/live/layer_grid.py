@@ -13,15 +13,39 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, qRgb
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from faceviz_gui.gui.widgets.image_utils import to_qimage
+from faceviz_gui.gui.widgets.image_utils import lut
 from faceviz_gui.gui.widgets.tile_painter import SELECT, TEXT, TEXT_DIM, TILE_BG
 
 CANVAS = QColor("#1d1f23")
 POSITIVE, NEGATIVE = QColor("#f2a541"), QColor("#5b8def")
 CMAP = "inferno"
+
+
+def indexed_image(maps: np.ndarray) -> QImage:
+    """(C, h, w) maps stacked into one (C*h, w) colour-indexed QImage on one scale, 0..peak.
+
+    The colour map is the image's colour table, so the UI thread's per-frame work is one
+    scale to uint8 (a 64-channel map of a 64x60 net: about 0.2 ms); a per-pixel RGB lookup
+    in numpy measured 9 ms a frame for conv2d_1."""
+    c, h, w = maps.shape
+    peak = float(maps.max()) if maps.size else 0.0
+    scale = 255.0 / peak if peak > 1e-12 else 0.0
+    u8 = np.ascontiguousarray(np.clip(maps.reshape(c * h, w) * scale + 0.5, 0, 255).astype(np.uint8))
+    img = QImage(u8.data, w, c * h, w, QImage.Format.Format_Indexed8)
+    img.setColorTable(_colour_table())
+    return img.copy()
+
+
+_TABLE: list[int] = []
+
+
+def _colour_table() -> list[int]:
+    if not _TABLE:
+        _TABLE.extend(qRgb(int(r), int(g), int(b)) for r, g, b in lut(CMAP))
+    return _TABLE
 
 
 class ActivationGrid(QWidget):
@@ -51,10 +75,7 @@ class ActivationGrid(QWidget):
         self.acts = acts
         self._image = None
         if acts is not None and acts.maps is not None:
-            peak = float(acts.maps.max()) if acts.maps.size else 0.0
-            c, h, w = acts.maps.shape
-            self._image = to_qimage(acts.maps.reshape(c * h, w), cmap=CMAP, vmin=0.0,
-                                    vmax=peak if peak > 1e-12 else 1.0)
+            self._image = indexed_image(acts.maps)
         self._reorder()
         if acts is None:
             self._current = -1
