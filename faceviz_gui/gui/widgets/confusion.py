@@ -5,7 +5,7 @@ class with every image wrong is as dark as a big one.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -22,6 +22,7 @@ MAX_GROW = 1.6     # the counts' font grows with the cells, up to this factor
 
 
 class ConfusionMatrixView(QWidget):
+    cellClicked = Signal(int, int)  # (true, predicted) with clickable set; (-1, -1): let go
     """``fit_labels``: ask the layout for cells as wide as the longest class name (where the
     view has room to claim); otherwise narrow cells draw their heads smaller, then elided."""
 
@@ -30,11 +31,14 @@ class ConfusionMatrixView(QWidget):
         self.fit_labels = fit_labels
         self.matrix: list[list[int]] = []
         self.classes: list[str] = []
+        self.selected: tuple[int, int] | None = None
+        self.clickable = False  # the live page's photos: a click filters the photo table
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Confusion matrix of the test split: rows are the true class, columns "
                         "the predicted one; blue is right, red is wrong, shade = share of the row")
 
     def set_data(self, matrix: list[list[int]] | None, classes: list[str] | None) -> None:
+        self.selected = None
         self.matrix = [list(map(int, row)) for row in (matrix or [])]
         self.classes = list(classes or [str(i) for i in range(len(self.matrix))])
         self.updateGeometry()
@@ -61,6 +65,45 @@ class ConfusionMatrixView(QWidget):
     def _label_cell(self, fm) -> float:
         return max(40.0, max(fm.horizontalAdvance(c) for c in self.classes) + 10.0)
 
+    def _cells(self) -> tuple[float, float, float]:
+        """(x offset of the centred grid, cell width, cell height)."""
+        n = max(1, len(self.matrix))
+        fm = self.fontMetrics()
+        _label_w, top, left = self._frame(fm)
+        room_w, room_h = (self.width() - left - 8) / n, (self.height() - top - 8) / n
+        # Square cells where they fit, up to MAX_CELL (a 2x2 matrix filling a big view is all
+        # colour and no information); in a short, wide view the columns widen, up to half as
+        # wide again or the class names' width, so the heads stay whole instead of "strai…".
+        ch = max(10.0, min(room_w, room_h, MAX_CELL))
+        cw = max(ch, min(room_w, max(self._label_cell(fm), 1.5 * ch), 1.5 * MAX_CELL))
+        return max(0.0, (self.width() - left - 8 - cw * n) / 2), cw, ch
+
+    def cell_rect(self, i: int, j: int) -> QRectF:
+        """Cell (true i, predicted j) in the widget's coordinates."""
+        _label_w, top, left = self._frame(self.fontMetrics())
+        dx, cw, ch = self._cells()
+        return QRectF(dx + left + j * cw, top + i * ch, cw, ch)
+
+    def cell_at(self, pos) -> tuple[int, int] | None:
+        n = len(self.matrix)
+        for i in range(n):
+            for j in range(n):
+                if self.cell_rect(i, j).contains(pos):
+                    return i, j
+        return None
+
+    def select_cell(self, cell: tuple[int, int] | None) -> None:
+        """Frame one cell (None: none); the owner filters its table to that cell's rows."""
+        self.selected = cell
+        self.update()
+
+    def mousePressEvent(self, e) -> None:
+        cell = self.cell_at(e.position())
+        if cell is not None and self.clickable:
+            cell = None if cell == self.selected else cell  # a second click lets go
+            self.select_cell(cell)
+            self.cellClicked.emit(*(cell or (-1, -1)))
+
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -72,14 +115,8 @@ class ConfusionMatrixView(QWidget):
             return
         fm = p.fontMetrics()
         label_w, top, left = self._frame(fm)
-        room_w, room_h = (self.width() - left - 8) / n, (self.height() - top - 8) / n
-        # Square cells where they fit, up to MAX_CELL (a 2x2 matrix filling a big view is all
-        # colour and no information); in a short, wide view the columns widen, up to half as
-        # wide again or the class names' width, so the heads stay whole instead of "strai…".
-        ch = max(10.0, min(room_w, room_h, MAX_CELL))
-        cw = max(ch, min(room_w, max(self._label_cell(fm), 1.5 * ch), 1.5 * MAX_CELL))
-        # centred in a wide view; the labels move with the grid
-        p.translate(max(0.0, (self.width() - left - 8 - cw * n) / 2), 0)
+        dx, cw, ch = self._cells()
+        p.translate(dx, 0)  # centred in a wide view; the labels move with the grid
         grid = QRectF(left, top, cw * n, ch * n)
         bold = QFont(p.font())
         bold.setBold(True)
@@ -125,6 +162,10 @@ class ConfusionMatrixView(QWidget):
                 p.drawText(cell, Qt.AlignmentFlag.AlignCenter,
                            f"{count}\n{100 * frac:.0f}%" if two_lines else str(count))
                 p.setFont(self.font())
+        if self.selected is not None:
+            i, j = self.selected
+            p.setPen(QPen(QColor("#111827"), 3))
+            p.drawRect(QRectF(left + j * cw, top + i * ch, cw, ch).adjusted(1.5, 1.5, -1.5, -1.5))
 
 
 def _elide(fm, text: str, width: float) -> str:

@@ -63,8 +63,9 @@ def test_frames_through_the_video_sink_give_box_crop_overlay_and_bars(panel, qtb
     assert panel.crop_view.image() is not None and not panel.crop_view.image().isNull()
     assert panel.bars.classes == ["not_left", "left"]
     assert "latency" in panel.stats.text() and "no face" in panel.stats.text()
-    # two short lines that elide, never wrap; the split of the latency is in the tooltip
-    assert panel.stats.text().count("\n") == 1 and "detect" in panel.stats.toolTip()
+    # three short lines that elide, never wrap; the split of the latency is in the tooltip
+    assert panel.stats.text().count("\n") == 2 and "detect" in panel.stats.toolTip()
+    assert "of 5 frames dropped" in panel.stats.text()  # plain words, not "39 drop…"
     assert panel.worker.slot.received == 5
     assert panel.worker.dropped + panel.worker.processed <= 5
 
@@ -225,7 +226,7 @@ def test_several_loose_photos_go_to_the_table_unscored(panel, qtbot, tmp_path):
     qtbot.waitUntil(lambda: panel.photos.evaluation is not None, timeout=30000)
     assert panel.photos.table.rowCount() == 2
     assert [r.true for r in panel.photos.evaluation.rows] == ["", ""]
-    assert panel.photos.table.item(0, COLUMNS.index("True")).text() == ""
+    assert panel.photos.table.item(0, COLUMNS.index("True")).text() == "–"  # not labelled
     assert "No labelled photos" in panel.photos.summary.text()
 
 

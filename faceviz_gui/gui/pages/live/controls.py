@@ -161,3 +161,91 @@ class ActionBox(QFrame):
         lay.addLayout(top)
         lay.addLayout(ex)
         lay.addLayout(ex2)
+
+
+def _clock(ms: int) -> str:
+    s = max(0, int(ms)) // 1000
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class VideoControls(QWidget):
+    """Play/pause, a frame back and on, a seek slider with the time, loop; and what the boxes
+    on the video mean (the orange "held" box was explained only in a tooltip before).
+    Shown only while a video file is open; the end of the video says so."""
+
+    def __init__(self, source, parent=None):
+        super().__init__(parent)
+        self.source = source
+        self.play = _button("Pause", "Pause or play the video (Space)")
+        self.play.setShortcut("Space")
+        self.back = _button("◀ frame", "Pause and go one frame back")
+        self.on = _button("frame ▶", "Pause and go one frame on")
+        self.seek = QSlider(Qt.Orientation.Horizontal)
+        self.seek.setToolTip("Drag to any point of the video")
+        self.seek.setRange(0, 0)
+        self.time = QLabel("0:00 / 0:00")
+        self.loop = QCheckBox("Loop")
+        self.loop.setToolTip("Start again at the end")
+        self.end_note = QLabel("")
+        self.end_note.setStyleSheet("color:#5c4400; font-weight:600")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.play, self.back, self.on):
+            row.addWidget(w)
+        row.addWidget(self.seek, 1)
+        row.addWidget(self.time)
+        row.addWidget(self.loop)
+        self.legend = QLabel(
+            "<span style='color:#3ddc84'>■</span> face found  "
+            "<span style='color:#ffb224'>■</span> held box: no face found in this frame, the "
+            "last one is kept a moment  <span style='color:#5aa9ff'>┅</span> what the "
+            "network sees")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color:#5b6472")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(row)
+        lay.addWidget(self.end_note)
+        lay.addWidget(self.legend)
+        self.end_note.hide()
+        self.play.clicked.connect(lambda: source.pause(not source.paused))
+        self.back.clicked.connect(lambda: source.step(-1))
+        self.on.clicked.connect(lambda: source.step(1))
+        self.seek.sliderMoved.connect(source.seek)
+        self.loop.toggled.connect(source.set_loop)
+        source.positionChanged.connect(self._position)
+        source.durationChanged.connect(self._duration)
+        source.pausedChanged.connect(self._paused)
+        source.stateChanged.connect(self._state)
+        source.ended.connect(self._ended)
+        self._state(source.state)
+
+    def _has_video(self) -> bool:
+        return self.source.player is not None
+
+    def _state(self, _state: str) -> None:
+        video = self._has_video()
+        for w in (self.play, self.back, self.on, self.seek, self.time, self.loop):
+            w.setVisible(video)
+        if not self.source.at_end:
+            self.end_note.hide()
+        self._paused(self.source.paused)
+
+    def _paused(self, paused: bool) -> None:
+        self.play.setText("Play again" if self.source.at_end else "Play" if paused else "Pause")
+
+    def _position(self, ms: int) -> None:
+        if not self.seek.isSliderDown():
+            self.seek.setValue(int(ms))
+        self.time.setText(f"{_clock(ms)} / {_clock(self.source.duration())}")
+
+    def _duration(self, ms: int) -> None:
+        self.seek.setRange(0, max(0, int(ms)))
+        self.time.setText(f"{_clock(self.source.position())} / {_clock(ms)}")
+
+    def _ended(self) -> None:
+        self.end_note.setText("End of the video: the last frame stays. Play again, drag back, "
+                              "or tick Loop.")
+        self.end_note.show()
+        self._state(self.source.state)

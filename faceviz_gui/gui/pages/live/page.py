@@ -23,12 +23,12 @@ from faceviz_gui.core.live.save import save_example, save_snapshot
 from faceviz_gui.core.paths import user_home
 from faceviz_gui.core.training.runs import Run, list_runs
 from faceviz_gui.core.training.specs import SCALE_SIZES
-from faceviz_gui.gui.pages.live.controls import ActionBox, AttentionBar, SourceBar
+from faceviz_gui.gui.pages.live.controls import ActionBox, AttentionBar, SourceBar, VideoControls
 from faceviz_gui.gui.pages.live.drops import local_paths
 from faceviz_gui.gui.pages.live.layer_view import LayerPanel
 from faceviz_gui.gui.pages.live.photos import PhotoResults
 from faceviz_gui.gui.pages.live.video_source import VideoSource, rgb_to_qimage
-from faceviz_gui.gui.pages.live.views import ProbabilityBars, StatusLines, VideoView
+from faceviz_gui.gui.pages.live.views import ProbabilityBars, StatusLines, VideoView, dropped_words
 from faceviz_gui.gui.pages.live.worker import LiveWorker
 from faceviz_gui.gui.widgets.image_canvas import ImageCanvas
 from faceviz_gui.gui.widgets.job_slot import JobSlot
@@ -67,7 +67,7 @@ class LivePanel(QWidget):
         self.crop_view.set_placeholder("The face as the network sees it")
         self.attention = AttentionBar()
         self.bars = ProbabilityBars()
-        self.stats = StatusLines(2)
+        self.stats = StatusLines(3)
         self.stats.setText("—")
         self.actions = ActionBox()
         side = QWidget()
@@ -83,8 +83,14 @@ class LivePanel(QWidget):
         sl.addWidget(self.bars, 1)
         sl.addWidget(self.stats)
         sl.addWidget(self.actions)
+        self.video_controls = VideoControls(self.source)  # pause, step, seek, loop; box legend
+        video_box = QWidget()
+        vl = QVBoxLayout(video_box)
+        vl.setContentsMargins(0, 0, 0, 0)
+        vl.addWidget(self.video, 1)
+        vl.addWidget(self.video_controls)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.video)
+        split.addWidget(video_box)
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -205,7 +211,7 @@ class LivePanel(QWidget):
         w, t = self.worker, result.timings
         fps = f" · {w.fps:.1f} fps" if w is not None and w.fps else ""
         self.stats.setText(
-            f"latency {t['total']:.1f} ms{fps} · {w.dropped if w else 0} dropped\n"
+            f"latency {t['total']:.1f} ms{fps}\n{dropped_words(w, self.source)}\n"
             f"{'face found' if result.box is not None and result.found else result.face_status}",
             f"detect {t['detect']:.1f} ms, crop {t['crop']:.1f}, predict {t['predict']:.1f}, "
             f"attention {t['attend']:.1f}; frames that came while the network was busy are "

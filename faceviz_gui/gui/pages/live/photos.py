@@ -1,8 +1,10 @@
 """The photo results of the live page: accuracy, per person, confusion, then one row a photo.
 
 Fed a core.photo_eval.PhotoEvaluation (computed on a worker); the view only turns arrays
-into pixmaps. Wrong rows are tinted, skipped files are listed with their reason, and the
-table exports to CSV with the same columns `faceviz eval --crop-faces` reports.
+into pixmaps. Wrong rows are tinted (only labelled ones: an unlabelled photo is neither right
+nor wrong), skipped files are listed with their reason, and the table exports to CSV with the
+same columns `faceviz eval --crop-faces` reports. The table sorts by any column and filters by
+text and by outcome; clicking a confusion-matrix cell shows just that cell's photos.
 """
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QSplitter,
@@ -29,12 +33,27 @@ from PySide6.QtWidgets import (
 from faceviz_gui.core.attention.methods import overlay
 from faceviz_gui.gui.pages.live.video_source import rgb_to_qimage
 from faceviz_gui.gui.widgets.confusion import ConfusionMatrixView
+from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 
 COLUMNS = ("Photo", "Face crop", "Attention", "Person", "True", "Predicted", "Confidence", "Face",
            "File")
 STRETCH = COLUMNS.index("File")  # the one column with more to show when there is room
 THUMB = 96
 WRONG = QColor(209, 73, 91, 45)
+ROW = Qt.ItemDataRole.UserRole  # the row's index in evaluation.rows, whatever the sort
+OUTCOMES = (("all", "All photos"), ("wrong", "Wrong only"), ("right", "Right only"),
+            ("unlabelled", "Unlabelled only"))
+
+
+class _SortItem(QTableWidgetItem):
+    """A cell that sorts by a number (confidence), not by its text."""
+
+    def __init__(self, text: str, key: float):
+        super().__init__(text)
+        self.key = key
+
+    def __lt__(self, other) -> bool:
+        return self.key < getattr(other, "key", 0.0)
 
 
 def _pixmap(array: np.ndarray, height: int = THUMB) -> QPixmap:
@@ -79,14 +98,31 @@ class PhotoResults(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSortingEnabled(False)
+        self.table.setSortingEnabled(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # file names keep their end
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(STRETCH, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(48)
-        self.table.cellDoubleClicked.connect(lambda r, _c: self.rowActivated.emit(r))
+        self.table.cellDoubleClicked.connect(
+            lambda r, _c: self.rowActivated.emit(int(self.table.item(r, 0).data(ROW))))
+        self.confusion.clickable = True
+        self.confusion.setToolTip(self.confusion.toolTip() + "; click a cell to list its photos")
+        self.confusion.cellClicked.connect(self._cell_clicked)
+        self.cell: tuple[str, str] | None = None   # (true, predicted) the table is limited to
+        self.filter_text = QLineEdit()
+        self.filter_text.setPlaceholderText("Filter: person, class or file name")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.textChanged.connect(self.apply_filter)
+        self.outcome = QComboBox()
+        for key, text in OUTCOMES:
+            self.outcome.addItem(text, key)
+        self.outcome.currentIndexChanged.connect(self.apply_filter)
+        self.shown = ElidedLabel("")
+        self.show_all = QPushButton("Show all")
+        self.show_all.setToolTip("Clear the filters and the chosen confusion-matrix cell")
+        self.show_all.clicked.connect(self.clear_filter)
 
         # summary, per person and skipped files in one column; the matrix beside it gets the
         # rest, so its class names are never cut (the skipped list shows only when needed)
@@ -109,9 +145,19 @@ class PhotoResults(QWidget):
         lw.setLayout(left)
         hl.addWidget(lw, 2)
         hl.addWidget(self.confusion, 3)
+        table_box = QWidget()
+        tl = QVBoxLayout(table_box)
+        tl.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_text, 1)
+        bar.addWidget(self.outcome)
+        bar.addWidget(self.shown)
+        bar.addWidget(self.show_all)
+        tl.addLayout(bar)
+        tl.addWidget(self.table, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(head)
-        split.addWidget(self.table)
+        split.addWidget(table_box)
         split.setStretchFactor(1, 3)
         split.setSizes([240, 560])  # the table gets the height the window adds
         lay = QVBoxLayout(self)
@@ -166,23 +212,71 @@ class PhotoResults(QWidget):
 
     def _fill_table(self) -> None:
         rows = self.evaluation.rows
+        self.table.setSortingEnabled(False)  # rows move while filled otherwise
         self.table.setRowCount(len(rows))
         base = self._path_base()
         for i, r in enumerate(rows):
             att = overlay(r.crop, r.heatmap, self.opacity) if r.heatmap is not None else r.crop
             thumb = r.thumbnail if r.thumbnail is not None else r.crop
-            cells = [("", thumb), ("", r.crop), ("", att), (r.person, None), (r.true, None),
-                     (r.predicted, None), (f"{r.confidence:.2f}", None),
+            cells = [("", thumb), ("", r.crop), ("", att), (r.person, None),
+                     (r.true or "–", None), (r.predicted, None), (f"{r.confidence:.2f}", None),
                      ("found" if r.face_box is not None else "centre crop", None),
                      (os.path.relpath(r.path, base) if base else r.path, None)]
             for j, (text, img) in enumerate(cells):
-                item = QTableWidgetItem(text)
+                item = _SortItem(text, r.confidence) if j == COLUMNS.index("Confidence") \
+                    else QTableWidgetItem(text)
                 if img is not None:
                     item.setData(Qt.ItemDataRole.DecorationRole, _pixmap(img))
-                item.setToolTip(r.path)
-                if not r.correct:
+                item.setData(ROW, i)
+                item.setToolTip(r.path if r.labelled else
+                                f"{r.path}\nNot labelled (not in a left/right/straight/up "
+                                "folder): a prediction only, neither right nor wrong")
+                if r.labelled and not r.correct:  # only a labelled photo can be wrong
                     item.setBackground(QBrush(WRONG))
                 self.table.setItem(i, j, item)
+        self.table.setSortingEnabled(True)
+        self.apply_filter()
+
+    # -- sorting and filtering ---------------------------------------------------------------
+    def row_of(self, table_row: int):
+        """The PhotoRow shown in table row ``table_row`` (the table may be sorted)."""
+        return self.evaluation.rows[int(self.table.item(table_row, 0).data(ROW))]
+
+    def _cell_clicked(self, i: int, j: int) -> None:
+        classes = self.evaluation.classes if self.evaluation is not None else []
+        self.cell = (classes[i], classes[j]) if 0 <= i < len(classes) and 0 <= j < len(classes) \
+            else None
+        self.apply_filter()
+
+    def clear_filter(self) -> None:
+        self.cell = None
+        self.confusion.select_cell(None)
+        self.filter_text.clear()
+        self.outcome.setCurrentIndex(0)
+        self.apply_filter()
+
+    def apply_filter(self, *_args) -> None:
+        """Hide the rows that do not match the text, the outcome and the chosen cell."""
+        if self.evaluation is None:
+            return
+        words = self.filter_text.text().strip().lower()
+        outcome = self.outcome.currentData()
+        shown = 0
+        for t in range(self.table.rowCount()):
+            r = self.row_of(t)
+            ok = (outcome == "all" or (outcome == "unlabelled" and not r.labelled)
+                  or (r.labelled and (outcome == "right") == r.correct and outcome != "unlabelled"))
+            if ok and self.cell is not None:
+                ok = (r.true, r.predicted) == self.cell
+            if ok and words:
+                ok = words in " ".join((r.person, r.true, r.predicted, r.path)).lower()
+            self.table.setRowHidden(t, not ok)
+            shown += ok
+        total = self.table.rowCount()
+        cell = f" · true {self.cell[0]}, predicted {self.cell[1]}" if self.cell else ""
+        self.shown.setText(f"{shown} of {total} photos{cell}" if shown < total else
+                           f"{total} photos")
+        self.show_all.setVisible(shown < total)
 
     def _path_base(self) -> str:
         """The folder paths are shown from: the opened folder, else the photos' common one."""

@@ -52,6 +52,11 @@ class VideoSource(QObject):
     failed = Signal(str)             # a message for the page
     stateChanged = Signal(str)       # "camera", "video", "stopped"
     camerasChanged = Signal()
+    # video files only: where it is, how long it is, paused or not, and the end reached
+    positionChanged = Signal(int)    # ms
+    durationChanged = Signal(int)    # ms
+    pausedChanged = Signal(bool)
+    ended = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -62,6 +67,10 @@ class VideoSource(QObject):
         self._session: QMediaCaptureSession | None = None
         self._camera: QCamera | None = None
         self._player: QMediaPlayer | None = None
+        self.paused = False
+        self.at_end = False
+        self.drop_base: int | None = None  # the worker's drop count when this source began
+        self.loop = False
         self._devices = QMediaDevices(self)
         self._devices.videoInputsChanged.connect(self._inputs_changed)
 
@@ -90,6 +99,7 @@ class VideoSource(QObject):
         self._session.setCamera(self._camera)
         self._session.setVideoSink(self.sink)
         self._camera.start()
+        self.frames, self.drop_base = 0, None
         self._set_state("camera")
         return True
 
@@ -99,9 +109,15 @@ class VideoSource(QObject):
         self._player.setVideoSink(self.sink)
         self._player.errorOccurred.connect(self._player_error)
         self._player.mediaStatusChanged.connect(self._media_status)
-        self._player.setLoops(QMediaPlayer.Loops.Infinite if loop else 1)
+        self._player.positionChanged.connect(lambda ms: self.positionChanged.emit(int(ms)))
+        self._player.durationChanged.connect(lambda ms: self.durationChanged.emit(int(ms)))
+        self.loop = self.loop or loop
+        self._player.setLoops(QMediaPlayer.Loops.Infinite if self.loop else 1)
         self._player.setSource(QUrl.fromLocalFile(str(path)))
         self._player.play()
+        self._set_paused(False)
+        self.at_end = False
+        self.frames, self.drop_base = 0, None
         self._set_state("video")
 
     def stop(self) -> None:
@@ -124,11 +140,71 @@ class VideoSource(QObject):
             self._player.setVideoSink(None)
             self._player.deleteLater()
             self._player = None
+        self.at_end = False
+        self._set_paused(False)
         self._set_state("stopped")
 
     def pause(self, paused: bool) -> None:
         if self._player is not None:
+            if not paused and self.at_end:
+                self.replay()
+                return
             self._player.pause() if paused else self._player.play()
+            self._set_paused(paused)
+
+    def replay(self) -> None:
+        """After the end: from the start again."""
+        if self._player is not None:
+            self.at_end = False
+            self._player.setPosition(0)
+            self._player.play()
+            self._set_paused(False)
+            self._set_state("video")
+
+    def set_loop(self, on: bool) -> None:
+        self.loop = bool(on)
+        if self._player is not None:
+            self._player.setLoops(QMediaPlayer.Loops.Infinite if on else 1)
+
+    def seek(self, ms: int) -> None:
+        """Go to ``ms`` (the frame there is shown, paused or not)."""
+        if self._player is not None:
+            if self.at_end:  # a seek after the end: paused at that frame, ready to play on
+                self.at_end = False
+                self._player.pause()
+                self._set_paused(True)
+                self._set_state("video")
+            self._player.setPosition(max(0, min(int(ms), self.duration())))
+
+    def step(self, frames: int = 1) -> None:
+        """Pause and move ``frames`` frames on (negative: back)."""
+        if self._player is not None:
+            if not self.paused:
+                self.pause(True)
+            self.seek(self.position() + round(frames * self.frame_ms()))
+
+    def position(self) -> int:
+        return int(self._player.position()) if self._player is not None else 0
+
+    def duration(self) -> int:
+        return int(self._player.duration()) if self._player is not None else 0
+
+    def frame_ms(self) -> float:
+        """One frame's time, from the file's frame rate (25 fps when it does not say)."""
+        if self._player is not None:
+            from PySide6.QtMultimedia import QMediaMetaData
+            rate = self._player.metaData().value(QMediaMetaData.Key.VideoFrameRate)
+            try:
+                if rate and float(rate) > 0:
+                    return 1000.0 / float(rate)
+            except (TypeError, ValueError):
+                pass
+        return 40.0
+
+    def _set_paused(self, paused: bool) -> None:
+        if paused != self.paused:
+            self.paused = paused
+            self.pausedChanged.emit(paused)
 
     @property
     def active(self) -> bool:
@@ -159,7 +235,12 @@ class VideoSource(QObject):
 
     def _media_status(self, status) -> None:
         if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            # The last frame stays on screen and the player stays, so play, seek and step
+            # still work; nothing more comes, so the page counts it as stopped.
+            self.at_end = True
+            self._set_paused(True)
             self._set_state("stopped")
+            self.ended.emit()
         elif status == QMediaPlayer.MediaStatus.InvalidMedia:
             self._player_error(None, "the file is not a video Qt can decode")
 

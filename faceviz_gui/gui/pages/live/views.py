@@ -207,3 +207,17 @@ class StatusLines(QWidget):
             p.drawText(QRect(0, 2 + i * ls, self.width(), ls),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                        fm.elidedText(line, Qt.TextElideMode.ElideRight, self.width()))
+
+
+def dropped_words(worker, source) -> str:
+    """The dropped-frame count in plain words: "39 of 75 frames dropped (the network was busy)"."""
+    total = worker.dropped if worker is not None else 0
+    if source.drop_base is None or source.drop_base > total:  # counted from this source's start
+        source.drop_base = total
+    dropped = total - source.drop_base
+    seen = max(source.frames, dropped)
+    if not seen:
+        return "no frames dropped"
+    if not dropped:
+        return f"none of {seen} frames dropped"
+    return f"{dropped} of {seen} frames dropped (the network was busy)"
