@@ -8,9 +8,14 @@ thread and delivered queued to receivers living in the UI thread.
 
 ``pause()`` holds the job at its next ``should_stop()`` poll (the job's thread sleeps on an
 event, its state stays in memory) until ``unpause()`` or ``cancel()``.
+
+A job function marked with ``process_child.in_process(host)`` runs in a worker process
+instead (gui/process_host.py; same signals, same cancel and pause), so its Python never holds
+the UI's GIL. FACEVIZ_JOBS_IN_THREADS=1 keeps every job on the pool (for debugging).
 """
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from typing import Any, Callable
@@ -96,7 +101,12 @@ class JobWorker(QRunnable):
 
     def start(self, pool: QThreadPool | None = None) -> "JobWorker":
         self.running = True
-        (pool or QThreadPool.globalInstance()).start(self)
+        where = getattr(self._fn, "process_host", None)
+        if where and pool is None and os.environ.get("FACEVIZ_JOBS_IN_THREADS") != "1":
+            from faceviz_gui.gui.process_host import host
+            host(where).submit(self)
+        else:
+            (pool or QThreadPool.globalInstance()).start(self)
         return self
 
     def run(self) -> None:  # pool thread

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from faceviz_gui.gui.jobs import probe_faceset
+from faceviz_gui.gui.process_child import in_process
 
 
+@in_process("maps")     # its Python loop would hold the UI's GIL on a pool thread
 def render_job(run, layer: str, steps: int, device: str = "cpu", reporter=None):
     from faceviz_gui.core.maps.happymaps import render_layer
     return render_layer(run, layer, steps=steps, device=device, reporter=reporter)
