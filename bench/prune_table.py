@@ -50,6 +50,23 @@ def onnx_figures(run, folder: Path) -> dict:
     return export_model(run, "onnx", folder / f"{run.id}.onnx")
 
 
+def interleaved_latency(path_a: str, path_b: str, rounds: int = 7) -> tuple[float, float]:
+    """Median ms per image of two ONNX files, timed in alternating rounds so that a busy
+    neighbour on the shared machine slows both alike; the best round's median of each."""
+    import numpy as np
+
+    from faceviz_gui.core.prune.export_model import latency_ms, onnx_runner
+    a, b = onnx_runner(Path(path_a)), onnx_runner(Path(path_b))
+    import onnxruntime as ort
+    shape = ort.InferenceSession(path_a, providers=["CPUExecutionProvider"]).get_inputs()[0].shape
+    one = np.random.default_rng(0).standard_normal((1, *shape[1:])).astype(np.float32)
+    ta, tb = [], []
+    for _ in range(rounds):
+        ta.append(latency_ms(a, one, 100))
+        tb.append(latency_ms(b, one, 100))
+    return min(ta), min(tb)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="CMU faces folder (or 'synthetic')")
@@ -69,6 +86,7 @@ def main() -> int:
         result = prune_run(parent, args.method, args.amount, args.finetune_epochs, device="cpu")
         prune_s = time.perf_counter() - t
         before, after = onnx_figures(parent, folder), onnx_figures(result.run, folder)
+        before["latency_ms"], after["latency_ms"] = interleaved_latency(before["path"], after["path"])
         cmp = result.comparison
         same = "learned about the same thing" in cmp.verdict
         ok_same += same

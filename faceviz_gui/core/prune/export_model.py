@@ -94,7 +94,7 @@ def export_model(run, fmt: str, out: str | Path, data: FaceSet | None = None,
         warnings.simplefilter("ignore", DeprecationWarning)
         if fmt == "onnx":
             _write_onnx(deployed, x[:1], out, meta)
-            runner = _onnx_runner(out)
+            runner = onnx_runner(out)
         else:
             _write_torchscript(deployed, x[:1], out, meta)
             runner = _torchscript_runner(out)
@@ -183,7 +183,7 @@ def _flat_meta(meta: dict) -> dict[str, str]:
     return flat
 
 
-def _onnx_runner(path: Path):
+def onnx_runner(path: Path):
     import onnxruntime as ort
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1       # per-image latency on one core, as on a small device

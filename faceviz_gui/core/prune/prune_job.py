@@ -22,7 +22,7 @@ from faceviz_gui.core.data.faceset import FaceSet
 from faceviz_gui.core.errors import RunError
 from faceviz_gui.core.prune import activity as activity_mod
 from faceviz_gui.core.prune.phases import PhaseReporter
-from faceviz_gui.core.prune.plan import PrunePlan, check_request, make_plan
+from faceviz_gui.core.prune.plan import CONV_MULTIPLE, PrunePlan, check_request, make_plan
 from faceviz_gui.core.prune.surgery import prunable_layers, shrink
 from faceviz_gui.core.tasks import NullReporter, Reporter
 from faceviz_gui.core.training.runs import Run, create_run
@@ -90,7 +90,8 @@ def prepare(parent: Run, data: FaceSet | None = None, reporter: Reporter | None 
 
 def plan_prune(parent: Run, method: str = "redundant", amount: float | None = 0.4,
                reporter: Reporter | None = None, prepared: Prepared | None = None,
-               data: FaceSet | None = None, steps: int = MAP_STEPS) -> tuple[PrunePlan | None, Prepared]:
+               data: FaceSet | None = None, steps: int = MAP_STEPS,
+               multiple: int = CONV_MULTIPLE) -> tuple[PrunePlan | None, Prepared]:
     """The plan (None if stopped while rendering HappyMaps) and what it was made from."""
     reporter = reporter or NullReporter()
     check_request(method, amount)
@@ -107,7 +108,7 @@ def plan_prune(parent: Run, method: str = "redundant", amount: float | None = 0.
             if not maps.settings.get("complete", True):
                 return None, prepared
             prepared.dead[layer] = {m.index: m.dead_reason for m in maps.maps if m.dead}
-    return make_plan(model, method, amount, prepared.activity, prepared.dead), prepared
+    return make_plan(model, method, amount, prepared.activity, prepared.dead, multiple), prepared
 
 
 def prune_run(parent: Run, method: str = "redundant", amount: float | None = 0.4,
@@ -115,7 +116,7 @@ def prune_run(parent: Run, method: str = "redundant", amount: float | None = 0.4
               runs_root: str | Path | None = None, data: FaceSet | None = None,
               plan: PrunePlan | None = None, prepared: Prepared | None = None,
               device: str = "auto", compare: bool = True, steps: int = MAP_STEPS,
-              measure: bool = True) -> PruneResult:
+              measure: bool = True, multiple: int = CONV_MULTIPLE) -> PruneResult:
     """Carry out ``plan`` (made here if None) and return the new run with its scores."""
     from faceviz_gui.core.training.checkpoint import Progress
     from faceviz_gui.core.training.evaluation import evaluate
@@ -130,7 +131,8 @@ def prune_run(parent: Run, method: str = "redundant", amount: float | None = 0.4
     dev = resolve_device(device)
     prepared = prepared or prepare(parent, data, reporter)
     if plan is None:
-        plan, prepared = plan_prune(parent, method, amount, reporter, prepared, steps=steps)
+        plan, prepared = plan_prune(parent, method, amount, reporter, prepared, steps=steps,
+                                    multiple=multiple)
         if plan is None:
             return PruneResult(parent, PrunePlan(method, amount, [], 0, 0, {}), stopped=True)
     result = PruneResult(parent, plan)

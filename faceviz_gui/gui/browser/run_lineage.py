@@ -20,6 +20,14 @@ def add_runs(exp_item: QTreeWidgetItem, runs: list, make_item: Callable) -> None
     for run in runs:
         parent = items.get(run.status.get("parent") or "")
         (parent if parent is not None else exp_item).addChild(items[run.id])
+        pruning = run.status.get("pruning") or {}
+        if run.status.get("parent") and pruning.get("params_before"):
+            share = pruning["params_after"] / pruning["params_before"]
+            item = items[run.id]
+            if run.status.get("state") == "done":   # the epochs matter less than the size
+                item.setText(0, f"{item.text(0).split(' · ')[0]} · pruned to {share:.0%}")
+            item.setToolTip(0, f"{item.toolTip(0)}\npruned from {run.status['parent']} by "
+                               f"{pruning.get('method', '?')}")
 
 
 def walk(tree: QTreeWidget) -> Iterator[QTreeWidgetItem]:

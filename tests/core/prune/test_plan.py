@@ -34,7 +34,7 @@ def test_param_counter_matches_the_built_network(name):
 def test_amount_is_a_parameter_target_and_surgery_agrees(net, images, method):
     spec, model = net
     act = measure(model, images)
-    plan = make_plan(model, method, 0.4, act)
+    plan = make_plan(model, method, 0.4, act, multiple=1)
     assert plan.params_after <= 0.6 * plan.params_before
     assert plan.params_after > 0.5 * plan.params_before      # stops once the target is met
     _, small = shrink(model, spec, plan.removed)
@@ -42,6 +42,16 @@ def test_amount_is_a_parameter_target_and_surgery_agrees(net, images, method):
     for layer, n in plan.widths_after.items():
         assert n >= MIN_KEEP * plan.widths_before[layer]
     assert all(r.reason for r in plan.removals)
+
+
+def test_conv_layers_keep_multiples_of_eight(net, images):
+    _, model = net
+    plan = make_plan(model, "redundant", 0.4, measure(model, images))
+    assert plan.params_after <= 0.6 * plan.params_before
+    convs = {k: v for k, v in plan.widths_after.items() if k.startswith("conv2d")}
+    assert all(v % 8 == 0 for v in convs.values()), convs
+    extra = [r for r in plan.removals if "multiple of 8" in r.reason]
+    assert all(r.layer.startswith("conv2d") for r in extra)
 
 
 def test_redundant_finds_a_duplicated_unit(net, images):
