@@ -46,7 +46,7 @@ def cmd_attend(args: argparse.Namespace) -> int:
         if grey is None:
             raise DataError(f"cannot read {shown(path)}: {reason}")
         images.append((Path(path), grey))
-    out = Path(args.out)
+    out = atomic.check_writable(args.out)
     rows = []
     for path, grey in images:
         results = [attribute_image(model, grey, m, args.target) for m in methods]

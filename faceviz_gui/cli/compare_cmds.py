@@ -35,6 +35,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     run_a, run_b = find_run(args.run_a, args.runs), find_run(args.run_b, args.runs)
     for run in (run_a, run_b):
         run.state_dict()            # RunError now, before any probe data is loaded
+    if args.out:
+        from faceviz_gui.core import atomic
+        atomic.check_writable(args.out)  # one line before the work, not after it
     probe = None
     if args.data:
         from faceviz_gui.core.data.sources import load_source

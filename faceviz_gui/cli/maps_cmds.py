@@ -79,6 +79,8 @@ def cmd_maps(args: argparse.Namespace) -> int:
     chunk = hm.chunk_size(model.input_size)
     work = [args.steps * math.ceil(units[name] / chunk) for name in layers]
     out = Path(args.out) if args.out else run.path / "gallery"
+    from faceviz_gui.core import atomic
+    atomic.check_writable(out)  # a read-only output is one line now, not after the render
     results = []
     t0 = time.perf_counter()
     with tqdm(total=sum(work), unit="step", file=sys.stderr, dynamic_ncols=True) as bar:

@@ -174,12 +174,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.resume:
             if args.epochs is not None or args.seed is not None:
                 raise FaceVizError("--epochs and --seed cannot change a run being resumed")
-            data = None
-            if args.data:
-                from faceviz_gui.core.data.sources import load_source
-                from faceviz_gui.core.training.runs import find_run
-                data = load_source(args.data, find_run(args.resume, args.runs).spec.scale)
-            result = training.resume(args.resume, data, reporter, args.device, args.runs)
+            # --data is loaded by resume once it holds the run's lock (a second resume of
+            # the same run is refused before any loading)
+            result = training.resume(args.resume, args.data or None, reporter, args.device,
+                                     args.runs)
         else:
             result = training.train_experiment(args.experiment, args.data, reporter, args.runs,
                                                args.device, args.epochs, args.seed)

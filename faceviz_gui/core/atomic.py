@@ -50,6 +50,18 @@ def make_dir(folder: str | os.PathLike) -> Path:
     return folder
 
 
+def check_writable(folder: str | os.PathLike) -> Path:
+    """``folder``, created if need be, once a file could be made in it: for commands that
+    work minutes before they write, so a read-only output is one line before the work."""
+    folder = make_dir(folder)
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise FileAccessError(folder, "write to", exc) from None
+    return folder
+
+
 def write_with(path: str | os.PathLike, writer: Callable[[Path], None],
                fsync: bool = True) -> Path:
     """Call ``writer(tmp_path)`` on a temporary file beside ``path``, fsync, then rename.

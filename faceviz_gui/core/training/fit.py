@@ -104,9 +104,10 @@ def fit(spec: ExperimentSpec, data: FaceSet, reporter: Reporter | None = None, *
         lock.release()
 
 
-def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | None = None,
+def resume(run: Run | str, data: FaceSet | str | None = None, reporter: Reporter | None = None,
            device: str | torch.device = "auto", runs_root: str | Path | None = None) -> RunResult:
-    """Continue a stopped, killed or failed run from its checkpoint to its full epoch count."""
+    """Continue a stopped, killed or failed run from its checkpoint to its full epoch count.
+    ``data``: a FaceSet, a source to load (after the run is locked), or None for the run's own."""
     run = run if isinstance(run, Run) else find_run(run, runs_root)
     reporter = reporter or NullReporter()
     dev = resolve_device(device)
@@ -120,7 +121,7 @@ def resume(run: Run | str, data: FaceSet | None = None, reporter: Reporter | Non
         lock.release()
 
 
-def _resume_locked(run: Run, data: FaceSet | None, reporter: Reporter, dev: torch.device,
+def _resume_locked(run: Run, data: FaceSet | str | None, reporter: Reporter, dev: torch.device,
                    runs_root: str | Path | None) -> RunResult:
     status = run.status
     if status.get("state") == "done":
@@ -133,25 +134,11 @@ def _resume_locked(run: Run, data: FaceSet | None, reporter: Reporter, dev: torc
         raise RunError(f"run {run.id} is still being trained by process {pid}")
     run.remove_partial_writes()
     spec = run.spec
-    if data is None:
-        source = status.get("data", "")
-        if not source:
-            raise RunError(f"run {run.id} does not record its data source; pass the data")
-        reporter.report(kind="stage", message=f"loading {source}")
-        from faceviz_gui.core.data.sources import load_source
-        data = load_source(source, spec.scale)
     data = framed_for(spec, data, reporter)
     saved = run.split
     if not saved.get("train"):
         raise RunError(f"run {run.id} has no split.json: it never started training; train anew")
-    # Rebuild the exact split by path, so resuming on reloaded data trains on the same images.
-    index = {r.path: i for i, r in enumerate(data.records)}
-    names = {Path(r.path).name: i for i, r in enumerate(data.records)}
-    split = {}
-    for part, paths in saved.items():
-        select_by_paths(data, paths, part)  # raises a clear DataError if images went missing
-        split[part] = np.array([index.get(p, names.get(Path(p).name)) for p in paths],
-                               dtype=np.int64)
+    # The checkpoint before the data: a damaged one is one line now, not after the loading.
     ckpt = checkpoint.load(run.path)
     model = build_model(spec, seed=spec.train.seed)
     if ckpt is None:  # killed before its first epoch ended: start over in the same run
@@ -161,6 +148,21 @@ def _resume_locked(run: Run, data: FaceSet | None, reporter: Reporter, dev: torc
         load_weights(model, ckpt.model, f"run {run.id}: checkpoint {checkpoint.CHECKPOINT}")
         freeze(spec, model)
         progress = ckpt.progress
+    if data is None or isinstance(data, (str, os.PathLike)):
+        source = str(data) if data is not None else status.get("data", "")
+        if not source:
+            raise RunError(f"run {run.id} does not record its data source; pass the data")
+        reporter.report(kind="stage", message=f"loading {source}")
+        from faceviz_gui.core.data.sources import load_source
+        data = load_source(source, spec.scale)
+    # Rebuild the exact split by path, so resuming on reloaded data trains on the same images.
+    index = {r.path: i for i, r in enumerate(data.records)}
+    names = {Path(r.path).name: i for i, r in enumerate(data.records)}
+    split = {}
+    for part, paths in saved.items():
+        select_by_paths(data, paths, part)  # raises a clear DataError if images went missing
+        split[part] = np.array([index.get(p, names.get(Path(p).name)) for p in paths],
+                               dtype=np.int64)
     run.set_status(device=str(dev), error=None)
     try:
         return _result(run, train_loop(run, spec, data, split, model, progress, ckpt, reporter, dev))

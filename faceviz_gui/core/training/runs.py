@@ -241,6 +241,16 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _layer_of(model: torch.nn.Module, key: str) -> str:
+    """``layers.7.op.weight`` as the user knows it: ``dense_2 weight``."""
+    parts = key.split(".")
+    layers = getattr(model, "layers", None)
+    if len(parts) >= 3 and parts[0] == "layers" and parts[1].isdigit() and layers is not None \
+            and int(parts[1]) < len(layers):
+        return f"{getattr(layers[int(parts[1])], 'name', parts[1])} {parts[-1]}"
+    return key
+
+
 def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
     """``model.load_state_dict(state)``, or one line saying which tensor does not fit (torch's
     own message lists every tensor over many lines)."""
@@ -252,7 +262,8 @@ def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], what: s
         parts = []
         if wrong:
             k = wrong[0]
-            parts.append(f"{k} is {tuple(state[k].shape)}, the spec needs {tuple(own[k].shape)}"
+            parts.append(f"{_layer_of(model, k)} is {tuple(state[k].shape)}, the spec needs "
+                         f"{tuple(own[k].shape)}"
                          + (f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""))
         if missing:
             parts.append(f"missing {', '.join(missing[:3])}" + (" ..." if len(missing) > 3 else ""))

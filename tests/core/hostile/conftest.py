@@ -43,13 +43,17 @@ def cli(capsys):
 @pytest.fixture
 def refused(cli, tmp_path):
     """``refused(*argv, allowed=(), words=()) -> err``: exit 2, one line on stderr naming the
-    problem, and nothing changed under tmp_path except below the ``allowed`` folders."""
-    def check(*argv, allowed=(), words=(), root=None):
+    problem, and nothing changed under tmp_path except below the ``allowed`` folders (and the
+    folders on the way to them). ``progress=True``: stderr may hold progress lines before it."""
+    def check(*argv, allowed=(), words=(), root=None, progress=False):
         root = Path(root or tmp_path)
         before = snapshot(root)
         rc, out, err = cli(*argv)
         assert rc == 2, (rc, out, err)
         lines = err.strip().splitlines()
+        if progress:  # a command that reports progress on stderr: the error is its last line
+            assert err.count("faceviz: error: ") == 1 and lines[-1].startswith("faceviz: error: ")
+            lines = lines[-1:]
         assert len(lines) == 1 and lines[0].startswith("faceviz: error: "), err
         assert "Traceback" not in err
         for w in words:
