@@ -3,8 +3,8 @@ and test images, each with where its face is in the network's input.
 
 The folder is read by the live pipeline's reader (faces found and cropped to CMU framing) or,
 for a CMU-format folder without cropping, by the CMU loader training used. The training
-images are the run's own training split rebuilt from its data source (as run_test_set does
-for the test split), sampled to a fixed number so a diagnosis takes the same time on any data.
+images are the run's own training split rebuilt from its data source and framed as it trained (as
+run_test_set does for the test split), sampled to a fixed number so a diagnosis takes the same time on any data.
 """
 from __future__ import annotations
 
@@ -106,6 +106,7 @@ def run_images(run, data: FaceSet | None = None, n_train: int = 200, n_test: int
     """A sample of the run's training split and of its test split (None if it has none),
     rebuilt from split.json and its data source (or ``data`` when given)."""
     from faceviz_gui.core.training.evaluation import select_by_paths
+    from faceviz_gui.core.training.face_crops import framed_for
 
     split = run.split
     if not split or not split.get("train"):
@@ -125,7 +126,8 @@ def run_images(run, data: FaceSet | None = None, n_train: int = 200, n_test: int
             sets.append(None)
             continue
         pick = sorted(rng.choice(len(paths), min(n, len(paths)), replace=False).tolist())
-        faces = select_by_paths(data, [paths[i] for i in pick], part)
+        # framed as the run trained (and run_test_set scores): [preprocess] framing
+        faces = framed_for(run.spec, select_by_paths(data, [paths[i] for i in pick], part))
         sets.append(_image_set(faces, run.spec.task, [face_box("frontal", size)] * len(faces),
                                f"{part} split"))
     return sets[0], sets[1]

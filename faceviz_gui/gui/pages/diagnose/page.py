@@ -90,7 +90,7 @@ class DiagnosePanel(QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(fscroll)
         left.addWidget(self.sensitivity)
-        left.setSizes([220, 520])
+        left.setSizes([250, 500])
 
         self.show_side = QComboBox()
         self.show_side.addItems(["Run A", "Run B"])
