@@ -59,20 +59,34 @@ def _mark_dead(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int]) -> Non
     draw.line((x0, y1 - 1, x1 - 1, y0), fill=DEAD, width=2)
 
 
+def _wrap_px(draw: ImageDraw.ImageDraw, text: str, width: int, size: int) -> list[str]:
+    """``text`` in lines no wider than ``width`` pixels (a dead filter's whole reason)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_w(draw, f"{lines[-1]} {word}", size) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def layer_sheet(maps: LayerMaps, variant_name: str = "raw", columns: int = 8,
-                subtitle: str = "") -> Image.Image:
-    """Every map of a layer in a numbered grid; dead ones framed and crossed out in red."""
+                subtitle: str = "", names: list[str] | None = None) -> Image.Image:
+    """Every map of a layer in a grid, named ("#i", or the class for a decision unit); dead
+    ones framed and crossed out in red with their whole reason below (wrapped, never cut)."""
     items = maps.maps
     h, w = items[0].image.shape if items else (1, 1)
     f = upscale_factor((h, w))
     cw, ch = w * f, h * f
     cols = max(1, min(columns, len(items)))
     rows = max(1, math.ceil(len(items) / cols))
-    label_h = 32 if any(m.dead for m in items) else 18   # dead ones get their reason below
-    title = f"{maps.run_id}  ·  {maps.layer} ({maps.kind}, {len(items)} " \
-            f"{'filters' if maps.kind == 'conv2d' else 'units'})  ·  {maps.summary()}"
-    sub = subtitle or _settings_line(maps, variant_name)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    reasons = {m.index: _wrap_px(probe, m.dead_reason or "dead", cw, 11) for m in items if m.dead}
+    label_h = 18 + 14 * max((len(r) for r in reasons.values()), default=0)
+    title = f"{maps.run_id}  ·  {maps.layer} ({maps.kind}, {len(items)} " \
+            f"{'filters' if maps.kind == 'conv2d' else 'units'})  ·  {maps.dead_count} dead, " \
+            "judged by their maps"
+    sub = subtitle or _settings_line(maps, variant_name)
     width = max(PAD + cols * (cw + PAD), _text_w(probe, title, 16) + 2 * PAD,
                 _text_w(probe, sub, 12) + 2 * PAD)
     top = 52
@@ -85,21 +99,21 @@ def layer_sheet(maps: LayerMaps, variant_name: str = "raw", columns: int = 8,
         r, c = divmod(k, cols)
         x, y = PAD + c * (cw + PAD), top + r * (ch + label_h + PAD)
         sheet.paste(to_pil(variant(m.image, variant_name), f), (x, y))
-        draw.text((x, y + ch + 2), f"#{m.index}" + (" dead" if m.dead else ""),
+        name = names[m.index] if names and m.index < len(names) and not \
+            names[m.index].startswith(("filter #", "unit #")) else f"#{m.index}"
+        draw.text((x, y + ch + 2), name + (" dead" if m.dead else ""),
                   fill=DEAD if m.dead else INK, font=font(11))
         if m.dead:
-            reason = m.dead_reason or "dead"
-            while _text_w(draw, reason, 11) > cw and len(reason) > 4:
-                reason = reason[:-2] + "…"  # trim so labels never run into the next cell
-            draw.text((x, y + ch + 16), reason, fill=DEAD, font=font(11))
+            for i, line in enumerate(reasons[m.index]):
+                draw.text((x, y + ch + 16 + 14 * i), line, fill=DEAD, font=font(11))
             _mark_dead(draw, (x, y, x + cw, y + ch))
     return sheet
 
 
 def _settings_line(maps: LayerMaps, variant_name: str) -> str:
     s = maps.settings
-    keys = [k for k in ("steps", "objective", "seed", "lr") if k in s]
-    text = ", ".join(f"{k}={s[k]}" for k in keys)
+    words = {"steps": "{} optimisation steps", "seed": "seed {}", "lr": "learning rate {}"}
+    text = ", ".join(words[k].format(s[k]) for k in words if k in s)
     return f"{variant_name} maps  ·  {text}" if text else f"{variant_name} maps"
 
 

@@ -2,7 +2,7 @@
 
     <out>/index.html                      stands alone (maps embedded)
     <out>/metadata.json                   settings, seed, versions, statistics per filter
-    <out>/gallery.pdf                     the sheets, one page each
+    <out>/gallery.pdf                     every layer, real text beside the maps (pdf.py)
     <out>/sheets/<layer>_<variant>.png    a layer's maps in a numbered grid
     <out>/maps/<layer>/<layer>_<i>_<variant>.png   each map, enlarged with nearest
 
@@ -22,7 +22,9 @@ import numpy as np
 from faceviz_gui.core import atomic
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.export.html import render_index
+from faceviz_gui.core.export.pdf import gallery_pages, to_pdf
 from faceviz_gui.core.export.sheets import VARIANTS, cka_image, layer_sheet, matched_sheet, to_pil, variant
+from faceviz_gui.core.export.words import settings_words, unit_names
 from faceviz_gui.core.maps.maptypes import LayerMaps
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 
@@ -54,7 +56,6 @@ def export_gallery(run, layer_maps: list[LayerMaps], out_dir: str | Path,
     except OSError as exc:
         raise FaceVizError(f"cannot write to {out}: {exc.strerror or exc}") from None
     written: list[Path] = []
-    sheets: list = []
     links: dict[str, dict[str, str]] = {}
     total = len(layer_maps) * len(variants) + 2
     throttle = Throttle()
@@ -63,18 +64,15 @@ def export_gallery(run, layer_maps: list[LayerMaps], out_dir: str | Path,
         for v in variants:
             if reporter.should_stop():
                 return written
-            if "png" in formats or "pdf" in formats:
-                sheet = layer_sheet(lm, v)
-                if "pdf" in formats:
-                    sheets.append(sheet)
-                if "png" in formats:
-                    rel = f"sheets/{lm.layer}_{v}.png"
-                    written.append(_save_png(out / rel, sheet))
-                    links.setdefault(lm.layer, {})[f"{v} sheet"] = rel
-                    for m in lm.maps:
-                        written.append(_save_png(
-                            out / "maps" / lm.layer / f"{lm.layer}_{m.index:03d}_{v}.png",
-                            to_pil(variant(m.image, v), MAP_FACTOR), durable=False))
+            if "png" in formats:
+                sheet = layer_sheet(lm, v, names=unit_names(run, lm.layer, len(lm.maps), lm.kind))
+                rel = f"sheets/{lm.layer}_{v}.png"
+                written.append(_save_png(out / rel, sheet))
+                links.setdefault(lm.layer, {})[f"{v} sheet"] = rel
+                for m in lm.maps:
+                    written.append(_save_png(
+                        out / "maps" / lm.layer / f"{lm.layer}_{m.index:03d}_{v}.png",
+                        to_pil(variant(m.image, v), MAP_FACTOR), durable=False))
             done += 1
             if throttle.ready():
                 reporter.report(kind="progress", done=done, total=total,
@@ -83,18 +81,21 @@ def export_gallery(run, layer_maps: list[LayerMaps], out_dir: str | Path,
         return written
     meta = gallery_metadata(run, layer_maps, formats, variants)
     top_links = {}
+    title = f"HappyMaps of {meta['run'].get('experiment') or meta['run']['id']}"
+    about = settings_words(meta["settings"])
+    names = {lm.layer: unit_names(run, lm.layer, len(lm.maps), lm.kind) for lm in layer_maps}
     if "pdf" in formats:
-        written.append(_save_pdf(out / "gallery.pdf", sheets))
-        top_links["all sheets (PDF)"] = "gallery.pdf"
+        pages = gallery_pages(f"{title}  -  run {meta['run']['id']}", about, layer_maps,
+                              variants, names)
+        written.append(atomic.write_bytes(out / "gallery.pdf", to_pdf(pages)))
+        top_links["all maps (PDF)"] = "gallery.pdf"
     top_links["metadata.json"] = "metadata.json"
     if "html" in formats:
-        title = f"HappyMaps of {meta['run'].get('experiment') or meta['run']['id']}"
         header = {"run": meta["run"]["id"], "experiment": meta["run"].get("experiment", ""),
-                  "weights": meta["run"].get("weights_hash", ""),
-                  "settings": ", ".join(f"{k}={v}" for k, v in meta["settings"].items()),
+                  "weights": meta["run"].get("weights_hash", ""), "how the maps were made": about,
                   "created": meta["created"], "versions": ", ".join(
                       f"{k} {v}" for k, v in meta["versions"].items())}
-        html = render_index(title, header, layer_maps, variants, links, top_links)
+        html = render_index(title, header, layer_maps, variants, links, top_links, names)
         written.append(atomic.write_text(out / "index.html", html))
     written.append(atomic.write_json(out / "metadata.json",
                                      {**meta, "files": [str(p.relative_to(out)) for p in written]}))
@@ -181,9 +182,3 @@ def _save_png(path: Path, image, durable: bool = True) -> Path:
     # the fsyncs measured 3.4 of 7.4 s exporting experiment0's gallery here.
     return atomic.write_bytes(path, buf.getvalue(), fsync=durable)
 
-
-def _save_pdf(path: Path, sheets: list) -> Path:
-    pages = [s.convert("RGB") for s in sheets]
-    buf = io.BytesIO()
-    pages[0].save(buf, format="PDF", save_all=True, append_images=pages[1:], resolution=100.0)
-    return atomic.write_bytes(path, buf.getvalue())
