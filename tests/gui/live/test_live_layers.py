@@ -68,6 +68,8 @@ def test_camera_frames_light_up_the_layer_and_a_filter_shows_its_maps(panel, qtb
     order = grid.order()
     assert sorted(order) == list(range(32)) and grid.current() == unit
     assert np.all(np.diff(acts.values[order]) <= 0)
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.unit_rect(2).center())
+    assert grid.current() == order[2]           # a click picks the tile under it
 
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)    # next layer: the frame on screen again
     assert lv.layer == "conv2d_2"

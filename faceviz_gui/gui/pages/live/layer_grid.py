@@ -12,9 +12,9 @@ selection, Home/End jump, Page Up/Page Down ask the owner for another layer.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, qRgb
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from faceviz_gui.gui.widgets.image_utils import lut
 from faceviz_gui.gui.widgets.tile_painter import SELECT, TEXT, TEXT_DIM, TILE_BG
@@ -219,6 +219,18 @@ class ActivationGrid(QWidget):
         p.drawLine(area.left(), int(zero), area.right(), int(zero))
 
     # -- input ------------------------------------------------------------------------------
+    def event(self, e) -> bool:
+        if e.type() == QEvent.Type.ToolTip and self.acts is not None:
+            unit = self.unit_at(e.pos().x(), e.pos().y())
+            if unit >= 0:
+                what = "logit" if self.acts.decision else ("mean" if self.acts.maps is not None else "value")
+                QToolTip.showText(e.globalPos(), f"{self.acts.layer} {self.acts.names[unit]}: "
+                                  f"{what} {float(self.acts.values[unit]):.4g}", self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
     def mousePressEvent(self, e) -> None:
         unit = self.unit_at(e.position().x(), e.position().y())
         if unit >= 0:

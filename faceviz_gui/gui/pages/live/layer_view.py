@@ -151,8 +151,10 @@ class LayerPanel(QWidget):
         key = (str(self.run.path), layer, unit, self._steps())
         if key in self._maps:
             m = self._maps[key]
-            return self.detail.set_happymap(m.image if m is not None else None,
-                                            f"activation {m.activation:.3g}" if m else "stopped")
+            if m is None:
+                return self.detail.set_happymap(None, "stopped")
+            note = f"dead: {m.dead_reason}" if m.dead else f"activation {m.activation:.3g}"
+            return self.detail.set_happymap(m.image, note)
         self.detail.set_happymap(None, "Rendering its HappyMap…")
         if self.map_slot.busy and self.map_slot.tag == key:
             return
