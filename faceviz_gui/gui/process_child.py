@@ -63,8 +63,8 @@ class ChildReporter:
         return self.stop.is_set()
 
 
-def serve(tasks, results, stop, running, niceness: int) -> None:
-    """The child's main loop; ``None`` on ``tasks`` ends it."""
+def serve(tasks, results, stop, running, niceness: int, max_threads: int = 0) -> None:
+    """The child's main loop; ``None`` on ``tasks`` ends it. ``max_threads`` 0: no cap."""
     if niceness:
         try:
             os.nice(niceness)
@@ -78,7 +78,8 @@ def serve(tasks, results, stop, running, niceness: int) -> None:
         if task is None:
             return
         job_id, blob = task
-        torch.set_num_threads(idle_threads())
+        threads = idle_threads()
+        torch.set_num_threads(min(threads, max_threads) if max_threads else threads)
         reporter = ChildReporter(job_id, results, stop, running)
         try:
             fn, args, kwargs = pickle.loads(blob)

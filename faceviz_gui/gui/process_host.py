@@ -24,13 +24,16 @@ import threading
 
 from faceviz_gui.gui import process_child
 
+# The UI process stays at the user's priority; a map render a little below it (the UI thread
+# wins the core when both want it), work nobody asked for far below (it yields to everything).
 NICENESS = {"maps": 5, "background": 15}
+MAX_THREADS = {"background": 1}
 POLL_S = 0.05
 
 
 class ProcessHost:
-    def __init__(self, name: str, niceness: int = 0):
-        self.name, self.niceness = name, niceness
+    def __init__(self, name: str, niceness: int = 0, max_threads: int = 0):
+        self.name, self.niceness, self.max_threads = name, niceness, max_threads
         self._pending: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -72,7 +75,7 @@ class ProcessHost:
         self._stop, self._running = ctx.Event(), ctx.Event()
         self._proc = ctx.Process(target=process_child.serve, daemon=True, name=f"faceviz-{self.name}",
                                  args=(self._tasks, self._results, self._stop, self._running,
-                                       self.niceness))
+                                       self.niceness, self.max_threads))
         self._proc.start()
 
     def _loop(self) -> None:
@@ -147,7 +150,7 @@ _hosts_lock = threading.Lock()
 def host(name: str) -> ProcessHost:
     with _hosts_lock:
         if name not in _hosts:
-            _hosts[name] = ProcessHost(name, NICENESS.get(name, 0))
+            _hosts[name] = ProcessHost(name, NICENESS.get(name, 0), MAX_THREADS.get(name, 0))
         return _hosts[name]
 
 

@@ -22,6 +22,7 @@ ZOOM = "view/zoom"
 DATA_SOURCE = "data/source"
 GALLERY_LAYER = "gallery/layer"        # written by the gallery panel through context.settings
 TRAIN_OVERLAY = "training/overlay"
+BACKGROUND_RENDER = "view/background_render"   # render galleries before they are opened
 
 
 def app_settings() -> QSettings:

@@ -64,6 +64,16 @@ class QtReporter:
         return self._stop.is_set()
 
 
+_started: set = set()              # JobWorkers started and not yet done
+_started_lock = threading.Lock()
+
+
+def foreground_busy() -> bool:
+    """Whether a job other than background work is running (background work then waits)."""
+    with _started_lock:
+        return any(getattr(w._fn, "process_host", "") != "background" for w in _started)
+
+
 class JobWorker(QRunnable):
     """``JobWorker(fn, *args, **kwargs)``; fn gets ``reporter=`` added to its kwargs."""
 
@@ -79,7 +89,17 @@ class JobWorker(QRunnable):
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._fn, self._args, self._kwargs = fn, args, kwargs
-        self.running = False
+        self._is_running = False
+
+    @property
+    def running(self) -> bool:
+        return self._is_running
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        with _started_lock:
+            self._is_running = bool(value)
+            (_started.add if value else _started.discard)(self)
 
     def cancel(self) -> None:
         self.stop_flag.set()

@@ -26,7 +26,11 @@ def ui_thread_gc(qapp):
 
 @pytest.fixture
 def gui_settings(tmp_path) -> QSettings:
-    return QSettings(str(tmp_path / "faceviz-test.ini"), QSettings.Format.IniFormat)
+    s = QSettings(str(tmp_path / "faceviz-test.ini"), QSettings.Format.IniFormat)
+    # Background gallery renders would compete with what each test measures; the tests of
+    # that feature turn it on (tests/gui/shell/test_background_render.py).
+    s.setValue("view/background_render", False)
+    return s
 
 
 @pytest.fixture
@@ -76,3 +80,17 @@ def runs_with_trained(tmp_path, trained_run) -> Path:
     root.mkdir(exist_ok=True)
     shutil.copytree(trained_run.path, root / trained_run.id, ignore=shutil.ignore_patterns("cache"))
     return root
+
+
+@pytest.fixture
+def app_style(qapp):
+    """The real app's look (Fusion, palette, stylesheet, font), put back afterwards: layout
+    tests measure with the fonts and paddings a user gets."""
+    from faceviz_gui.gui.shell.app import apply_style
+    style, palette, sheet, font = qapp.style().name(), qapp.palette(), qapp.styleSheet(), qapp.font()
+    apply_style(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+    qapp.setStyle(style)

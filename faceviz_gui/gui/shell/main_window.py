@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceviz_gui.gui import settings as keys
+from faceviz_gui.gui.background_render import BackgroundRenderer, BackgroundStatus
 from faceviz_gui.gui.browser.experiments import ExperimentBrowser
 from faceviz_gui.gui.context import AppContext, describe_source
 from faceviz_gui.gui.pages.live.drops import FileDropFilter
@@ -67,6 +68,11 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self.actions_ = WindowActions(self)
+        self.background = BackgroundRenderer(context, self)
+        self.background_status = BackgroundStatus(self.background, self.statusBar())
+        view = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
+        view.addSeparator()
+        view.addAction(self.background.toggle)
         self.startup = Startup(context, resolve_source, self)
         self.startup.stage.connect(self._show_stage)
         self.startup.failed.connect(lambda msg: self.show_error("Data could not be loaded", msg))
