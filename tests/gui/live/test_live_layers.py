@@ -131,3 +131,12 @@ def test_the_layer_view_follows_a_video_file(panel, qtbot, tmp_path, cmu_dir):
     qtbot.waitUntil(lambda: panel.result.frame_index > first + 1, timeout=30000)
     assert panel.layers.acts is panel.result.layer   # each frame repaints the view
     panel.grab().save(str(tmp_path / "live_layers.png"))
+
+
+def test_a_photo_shows_its_layer_too(panel, qtbot, tmp_path):
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), background(seed=2))
+    panel.layers.step_layer(2)                   # conv2d_3
+    assert panel.show_still(path)
+    qtbot.waitUntil(lambda: shown(panel, "conv2d_3"), timeout=20000)
+    assert panel.layers.grid.count() == 64 and panel.layers.acts is panel.result.layer
