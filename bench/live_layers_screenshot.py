@@ -1,7 +1,7 @@
 """Screenshot of the Live page's layer view for the README: a CMU face the run never saw,
 fed like camera frames, one conv layer lit up, its most active filter selected.
 
-    QT_QPA_PLATFORM=offscreen python bench/live_layers_screenshot.py --cmu /path/to/cmu_faces \
+    QT_QPA_PLATFORM=offscreen python bench/live_layers_screenshot.py [--cmu /path/to/cmu_faces]
         [--run RUN] [--layer conv2d_2] [--out docs/screenshots/live_layers.png]
 
 Without --run it trains experiment0 at 64x60 on the CMU faces first (a minute or two on one
@@ -35,12 +35,16 @@ def wait(app, cond, timeout=180.0) -> bool:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cmu", required=True, type=Path)
+    ap.add_argument("--cmu", type=Path, default=os.environ.get("FACEVIZ_CMU_DIR"),
+                    help="the CMU faces folder (default: $FACEVIZ_CMU_DIR)")
     ap.add_argument("--run", help="a CMU-trained run folder (default: train experiment0)")
     ap.add_argument("--layer", default="conv2d_2")
     ap.add_argument("--pose", default="left")
     ap.add_argument("--out", type=Path, default=Path("docs/screenshots/live_layers.png"))
     args = ap.parse_args()
+    if not args.cmu:
+        raise SystemExit("give --cmu or set FACEVIZ_CMU_DIR")
+    args.cmu = Path(args.cmu)
     import torch
     torch.set_num_threads(1)
     from PySide6.QtWidgets import QApplication
