@@ -33,8 +33,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export)
 
 
+class _StepReporter:
+    """Progress on stderr as a line per phase step ("fine-tuning: epoch 2 of 3"), printed
+    only when the text changes and at most every tenth of the job; Ctrl-C sets ``stop``."""
+
+    def __init__(self) -> None:
+        self.stop = False
+        self._last_text, self._last_fraction = "", -1.0
+
+    def report(self, **v) -> None:
+        text, fraction = v.get("message", ""), v.get("fraction")
+        phase = text.split(":")[0]
+        new_phase = phase != self._last_text.split(":")[0]
+        if text and text != self._last_text and (
+                new_phase or fraction is None or fraction - self._last_fraction >= 0.1
+                or "epoch" in text):
+            print(text, file=sys.stderr)
+            self._last_text = text
+            self._last_fraction = fraction if fraction is not None else self._last_fraction
+
+    def should_stop(self) -> bool:
+        return self.stop
+
+    def close(self) -> None:
+        pass
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
-    from faceviz_gui.cli.train_cmds import _BarReporter
     from faceviz_gui.core.prune.plan import check_request
     from faceviz_gui.core.prune.prune_job import prune_run
     from faceviz_gui.core.training.runs import find_run
@@ -43,7 +68,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     check_request(args.method, amount)
     parent = find_run(args.run, args.runs)
     parent.state_dict()                       # RunError now, before data loading
-    reporter = _BarReporter()
+    reporter = _StepReporter()
     previous = signal.signal(signal.SIGINT, lambda *_: setattr(reporter, "stop", True))
     try:
         result = prune_run(parent, args.method, amount, args.finetune_epochs, reporter,
