@@ -22,6 +22,8 @@ from faceviz_gui.core.diagnose.perturb import face_masks
 POOL = 6            # conv maps are averaged to at most POOL x POOL cells: position still counts
 KINDS = ("conv2d", "max_pooling2d", "dense")
 FIRES = 0.1         # a unit "fires on a set" when active on at least this share of its images
+NEVER = 0.01        # ... and "never" on one where it is active on at most this share
+STRONG = 0.25       # active: above this fraction of the unit's 95th-percentile training peak
 
 
 def pixel_stats(images: np.ndarray, boxes: np.ndarray) -> dict[str, float]:
@@ -96,10 +98,13 @@ def layer_shifts(model, train_feats: dict, folder_feats: dict, test_feats: dict 
             continue
         t, f = train_feats[name], folder_feats[name]
         ref = _shift(t, test_feats[name]) if test_feats else float("nan")
-        on_t = (train_feats[name + ":peak"] > 1e-6).mean(axis=0)
-        on_f = (folder_feats[name + ":peak"] > 1e-6).mean(axis=0)
-        only_t = np.flatnonzero((on_t >= FIRES) & (on_f == 0)).tolist()
-        only_f = np.flatnonzero((on_f >= FIRES) & (on_t == 0)).tolist()
+        # A ReLU map's peak is above zero on nearly every image, so "fires" means reaching a
+        # quarter of the unit's usual strong response on training images (95th percentile).
+        pt, pf = train_feats[name + ":peak"], folder_feats[name + ":peak"]
+        thr = np.maximum(STRONG * np.percentile(pt, 95, axis=0), 1e-6)
+        on_t, on_f = (pt > thr).mean(axis=0), (pf > thr).mean(axis=0)
+        only_t = np.flatnonzero((on_t >= FIRES) & (on_f <= NEVER)).tolist()
+        only_f = np.flatnonzero((on_f >= FIRES) & (on_t <= NEVER)).tolist()
         if name == model.decision_layer:   # logits: every unit is "active"; not meaningful
             only_t, only_f = [], []
         out.append(LayerShift(name, _shift(t, f), ref, only_t, only_f))

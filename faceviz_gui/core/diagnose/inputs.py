@@ -3,8 +3,9 @@ and test images, each with where its face is in the network's input.
 
 The folder is read by the live pipeline's reader (faces found and cropped to CMU framing) or,
 for a CMU-format folder without cropping, by the CMU loader training used. The training
-images are the run's own training split rebuilt from its data source and framed as it trained (as
-run_test_set does for the test split), sampled to a fixed number so a diagnosis takes the same time on any data.
+images are the run's own training split rebuilt from its data source and framed as it
+trained (as run_test_set does for the test split), sampled to a fixed number so a diagnosis
+takes the same time on any data.
 """
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ FACTORS = (
     Factor("background", "background brightness (added outside the face)", (-0.3, -0.15, 0.0, 0.15, 0.3), 0.0),
     Factor("framing", "crop framing (tight < 1 < loose)", (0.6, 0.8, 1.0, 1.25, 1.6), 1.0),
     Factor("mirror", "mirrored (labels swapped)", (0, 1), 0),
-    Factor("match", "brightness and contrast matched to training (0 = as is, 1 = matched)", (0.0, 0.5, 1.0), 0.0),
+    Factor("match", "matched to training brightness+contrast (0 to 1)", (0.0, 0.5, 1.0), 0.0),
 )
 FACTOR_NAMES = tuple(f.name for f in FACTORS)
 

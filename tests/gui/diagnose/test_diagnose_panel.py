@@ -95,3 +95,11 @@ def test_bad_folder_is_a_message_not_a_crash(qtbot, panel, tmp_path, monkeypatch
     panel.start(str(tmp_path / "empty"))
     qtbot.waitUntil(lambda: bool(said), timeout=30000)
     assert "no usable images" in said[0] and "no usable images" in panel.controls.status.text()
+
+
+def test_ctrl_5_opens_the_diagnose_page_in_the_window(make_window, qtbot):
+    w = make_window()
+    qtbot.keyClick(w, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_page() == "diagnose"
+    qtbot.waitUntil(lambda: w.hosts["diagnose"].built, timeout=20000)
+    assert isinstance(w.hosts["diagnose"].panel, DiagnosePanel)
