@@ -113,8 +113,8 @@ class ExportModelDialog(QDialog):
             f"difference from PyTorch {result['max_abs_diff']:.1e} on {result['n_verified']} "
             f"test images; <b>{result['latency_ms']:.3f} ms per image</b> "
             f"({result['latency_runtime']})")
-        if self.context is not None:
-            self.context.runUpdated.emit(str(self.run.path))   # the browser shows the figures
+        if self.context is not None:   # the browser relists: the run's details show the figures
+            self.context.runsChanged.emit()
 
     def _failed(self, message: str) -> None:
         self.progress.setVisible(False)

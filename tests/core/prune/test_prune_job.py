@@ -31,6 +31,9 @@ def test_prune_makes_a_smaller_child_run(folder_run, tmp_path):
     assert all(r["reason"] for r in plan["removals"])
     fractions = [r["fraction"] for r in rec.of_kind("progress")]
     assert fractions and fractions == sorted(fractions)
+    for run in (folder_run, child):     # both timed under ONNX Runtime for the browser
+        assert run.status["deployment"]["latency_ms"] > 0
+        assert run.status["deployment"]["max_abs_diff"] < 1e-4
     out = result.to_json()
     assert set(out) >= {"run_id", "path", "params_before", "params_after", "accuracy_before",
                         "accuracy_after", "removed"}
@@ -40,6 +43,15 @@ def test_no_finetune_keeps_the_cut_weights(folder_run, tmp_path):
     result = prune_run(folder_run, "magnitude", 0.3, 0, runs_root=tmp_path, compare=False)
     assert result.run.state == "done" and result.comparison is None
     assert result.accuracy_after is not None
+
+
+def test_a_pruned_run_prunes_again(folder_run, tmp_path):
+    child = prune_run(folder_run, "magnitude", 0.3, 0, runs_root=tmp_path, compare=False,
+                      measure=False).run
+    grandchild = prune_run(child, "magnitude", 0.3, 0, runs_root=tmp_path, compare=False,
+                           measure=False).run
+    assert grandchild.status["parent"] == child.id
+    assert grandchild.load_model().param_count() < child.load_model().param_count()
 
 
 def test_stop_during_finetune_leaves_a_resumable_run(folder_run, tmp_path):

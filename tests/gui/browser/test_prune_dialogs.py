@@ -84,7 +84,7 @@ def test_export_model_dialog_shows_size_diff_and_latency(qtbot, context, parent_
     dialog = ExportModelDialog(parent_path, context, data=synthetic_small)
     qtbot.addWidget(dialog)
     dialog.path.setText(str(tmp_path / "net.onnx"))
-    with qtbot.waitSignal(context.runUpdated, timeout=60000):
+    with qtbot.waitSignal(context.runsChanged, timeout=60000):
         dialog.export_button.click()
     assert (tmp_path / "net.onnx").is_file()
     assert "ms per image" in dialog.outcome.text() and dialog.result["max_abs_diff"] < 1e-4
