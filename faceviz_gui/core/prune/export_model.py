@@ -58,7 +58,7 @@ def preprocessing(run) -> dict[str, Any]:
     softmax = spec.output_activation == "softmax"
     return {"input_name": "image", "input_shape": ["N", 1, h, w], "input_height": h,
             "input_width": w, "channels": "1 (grey)", "layout": "NCHW", "dtype": "float32",
-            "pixel_scale": "[0, 1] (pixel / 255)",
+            "pixel_scale": "[0, 1] (pixel / maxval: / 255 for 8-bit images)",
             "normalisation": f"(x - {PIXEL_MEAN}) / {PIXEL_STD}",
             "mean": PIXEL_MEAN, "std": PIXEL_STD,
             "framing": "CMU face crop (the face fills the frame), resized by area",
