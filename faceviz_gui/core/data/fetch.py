@@ -98,8 +98,10 @@ def fetch(url: str = UCI_URL, dest: str | Path | None = None,
           reporter: Reporter | None = None) -> ImportResult | None:
     """Download the archive into ``dest``/downloads and import it into ``dest``/cmu_faces."""
     dest = Path(dest) if dest else paths.data_dir()
-    name = Path(urllib.parse.urlparse(url).path).name or "download"
-    archive = download(url, dest / "downloads" / urllib.parse.unquote(name), reporter)
+    name = urllib.parse.unquote(Path(urllib.parse.urlparse(url).path).name)
+    if name_problem(name):  # "..%2Fx" decodes to a path: the name may not choose the folder
+        name = "download"
+    archive = download(url, inside(dest / "downloads", name), reporter)
     if archive is None:
         return None
     return import_archive(archive, dest / "cmu_faces", reporter)

@@ -22,7 +22,7 @@ import torch
 
 from faceviz_gui.core import atomic, locks
 from faceviz_gui.core.data.faceset import FaceSet
-from faceviz_gui.core.errors import FaceVizError, RunError, SpecError
+from faceviz_gui.core.errors import DataError, FaceVizError, RunError, SpecError
 from faceviz_gui.core.tasks import NullReporter, Reporter
 from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.checkpoint import Progress
@@ -150,7 +150,7 @@ def _resume_locked(run: Run, data: FaceSet | str | None, reporter: Reporter, dev
         progress = ckpt.progress
     if data is None or isinstance(data, (str, os.PathLike)):
         source = str(data) if data is not None else status.get("data", "")
-        if not source:
+        if not source or not isinstance(source, str):
             raise RunError(f"run {run.id} does not record its data source; pass the data")
         reporter.report(kind="stage", message=f"loading {source}")
         from faceviz_gui.core.data.sources import load_source
@@ -188,11 +188,14 @@ def train_experiment(spec: ExperimentSpec | str, source: str | None = None,
     validate(spec)  # the overrides obey the spec's own limits (a --seed of -1 is refused)
     resolve_device(device)  # a bad device or runs folder is an error before data loading
     from faceviz_gui.core.paths import runs_dir
-    runs_dir(runs_root)
+    atomic.check_writable(runs_dir(runs_root))
     reporter = reporter or NullReporter()
     resolved = resolve_source(source)
     if resolved != "synthetic":  # recorded in the run: resume and eval may start elsewhere
         resolved = str(Path(resolved).expanduser().resolve())
+        if not Path(resolved).is_dir():
+            raise DataError(f"data folder not found: {resolved} (give a folder of CMU faces "
+                            "or of photos, or 'synthetic')")
     reporter.report(kind="stage", message=f"loading {resolved}")
     data = load_source(resolved, spec.scale)
     return fit(spec, data, reporter, runs_root=runs_root, device=device, source=resolved)

@@ -67,35 +67,35 @@ class Run:
         status = _read_json(self.path / "status.json")
         return status if isinstance(status, dict) else {}
 
+    def inspect(self) -> tuple[dict[str, Any], str | None, dict[str, Any] | None]:
+        """(status, damage, evaluation) read once: ``damage`` says why the run cannot be used
+        as it is (hand-edited or half-copied files), or is None."""
+        path, damage = self.path / "status.json", None
+        try:
+            raw = safefiles.read_json(path) if path.exists() else {}
+            if not isinstance(raw, dict):
+                damage = "status.json is not a JSON object"
+        except FaceVizError as exc:
+            raw, damage = None, one_line(exc)
+        ev = self.evaluation()
+        if damage is None:
+            problem = _spec_problem(self.path / "spec.toml")
+            if problem:
+                damage = f"spec.toml: {problem}"
+        if damage is None and ev is None and (self.path / "eval.json").exists():
+            damage = "eval.json is damaged (not an object with a numeric accuracy)"
+        return (raw if isinstance(raw, dict) else {}), damage, ev
+
     @property
     def damage(self) -> str | None:
-        """Why this run cannot be used as it is (hand-edited or half-copied files), or None."""
-        path = self.path / "status.json"
-        try:
-            if not isinstance(safefiles.read_json(path), dict):
-                return "status.json is not a JSON object"
-        except FaceVizError as exc:
-            return one_line(exc)
-        try:
-            _ = self.spec
-        except FaceVizError as exc:
-            return f"spec.toml: {exc}"
-        if (self.path / "eval.json").exists() and self.evaluation() is None:
-            return "eval.json is damaged (not an object with a numeric accuracy)"
-        return None
+        return self.inspect()[1]
 
     @property
     def shown_state(self) -> str:
         """The state to show: "damaged", "interrupted" (its process is gone), else as saved.
         ``state`` keeps the saved one (resume decisions read it)."""
-        if self.damage:
-            return "damaged"
-        st = self.status
-        state = st.get("state", "unknown")
-        if state == "running" and not locks.owner_alive(st.get("pid"), st.get("host"),
-                                                        st.get("pid_start")):
-            return "interrupted"
-        return state if isinstance(state, str) else "unknown"
+        st, damage, _ = self.inspect()
+        return _shown_state(st, damage)
 
     def lock(self) -> locks.Held:
         """The run's exclusive lock, held while training it: a second trainer (another resume,
@@ -217,10 +217,10 @@ class Run:
 
     def summary(self) -> dict[str, Any]:
         """One row for `faceviz runs` and the experiment browser."""
-        st, ev = self.status, self.evaluation() or {}
-        damage = self.damage
+        st, damage, ev = self.inspect()
+        ev = ev or {}
         return {"run_id": shown(self.id), "experiment": _text(st.get("experiment", "")),
-                "state": self.shown_state, "epoch": _count(st.get("epoch")),
+                "state": _shown_state(st, damage), "epoch": _count(st.get("epoch")),
                 "epochs": _count(st.get("epochs")), "created": _text(st.get("created", "")),
                 "accuracy": ev.get("accuracy"), "path": shown(self.path),
                 **({"damage": damage} if damage else {})}
@@ -231,6 +231,41 @@ def _read_json(path: Path) -> Any:
         return safefiles.read_json(path)
     except FaceVizError:
         return None
+
+
+def _shown_state(st: dict[str, Any], damage: str | None) -> str:
+    if damage:
+        return "damaged"
+    state = st.get("state", "unknown")
+    if state == "running" and not locks.owner_alive(st.get("pid"), st.get("host"),
+                                                    st.get("pid_start")):
+        return "interrupted"
+    return state if isinstance(state, str) else "unknown"
+
+
+_SPEC_CHECKS: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+
+
+def _spec_problem(path: Path) -> str | None:
+    """Why a run's spec does not load, or None; remembered per file version (inode, size,
+    mtime), so listing many runs again and again (the browser) does not parse every spec."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    version = (st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _SPEC_CHECKS.get(str(path))
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    try:
+        load_spec(path)
+        problem = None
+    except FaceVizError as exc:
+        problem = str(exc)
+    if len(_SPEC_CHECKS) > 4096:
+        _SPEC_CHECKS.clear()
+    _SPEC_CHECKS[str(path)] = (version, problem)
+    return problem
 
 
 def _text(value: Any) -> str:

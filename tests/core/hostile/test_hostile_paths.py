@@ -166,3 +166,14 @@ def test_class17_stale_synth_temporaries_are_cleaned(cli, tmp_path):
     rc, _, err = cli("data", "synth", tmp_path / "faces", "--people", "1")
     assert rc == 0, err
     assert not dead.exists() and mine.exists()
+
+
+def test_class3_a_download_name_cannot_climb(cli, tmp_path, faceviz_home):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
+        zf.writestr("ann/ann_left_happy_open.pgm", PGM)
+    url = f"file://{tmp_path}/a/b/..%2F..%2Fevil.zip"  # its name decodes to ../../evil.zip
+    rc, _, err = cli("data", "fetch", "--url", url)
+    assert rc == 0, err
+    assert sorted(p.name for p in (faceviz_home / "data" / "downloads").iterdir()) == ["download"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "evil.zip", "faceviz-home"]
