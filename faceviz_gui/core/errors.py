@@ -46,6 +46,9 @@ class SpecError(FaceVizError):
         self.message = message
         super().__init__(f"{source}: {field}: {message}")
 
+    def __reduce__(self):  # pickles whole, for jobs run in another process
+        return (type(self), (self.source, self.field, self.message))
+
 
 class DataError(FaceVizError):
     """A data set that cannot be used (missing folder, nothing readable in it)."""
@@ -62,4 +65,8 @@ class FileAccessError(FaceVizError):
         self.path = path
         self.reason = reason.strerror if isinstance(reason, OSError) and reason.strerror \
             else reason
+        self.action = action
         super().__init__(f"cannot {action} {shown(path)}: {self.reason}")
+
+    def __reduce__(self):
+        return (FileAccessError, (self.path, self.action, self.reason))

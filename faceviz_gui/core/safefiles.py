@@ -26,6 +26,9 @@ class RefusedFile(FileAccessError):
     def __init__(self, path: object, reason: object) -> None:
         super().__init__(path, "read", reason)
 
+    def __reduce__(self):
+        return (RefusedFile, (self.path, self.reason))
+
 
 def kind_of(mode: int) -> str:
     for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
