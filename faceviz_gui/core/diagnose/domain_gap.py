@@ -42,7 +42,7 @@ def pixel_stats(images: np.ndarray, boxes: np.ndarray) -> dict[str, float]:
 
 
 @torch.no_grad()
-def layer_features(model, images: np.ndarray, batch: int = 128) -> dict[str, np.ndarray]:
+def layer_features(model, images: np.ndarray, batch: int = 16) -> dict[str, np.ndarray]:
     """Per layer (conv, pooling, dense; the decision layer as probabilities): (N, D) features,
     conv maps average-pooled to at most POOL x POOL, and (N, units) peak activity per unit."""
     feats: dict[str, list] = {}

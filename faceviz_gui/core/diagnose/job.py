@@ -139,7 +139,7 @@ def diagnose(run, root, crop_faces: bool = False, layer: str | None = None,
     clock.lap("read")
     if step(2, "predicting"):
         return _stopped(d)
-    d.probs = predict(model, folder.images)
+    d.probs = predict(model, folder.images, sensitivity.BATCH)
     d.folder_stats = domain_gap.pixel_stats(folder.images, folder.face_boxes)
     d.train_stats = domain_gap.pixel_stats(train.images, train.face_boxes)
     d.covered = sensitivity.covered_ranges(run.spec, d.train_stats, d.folder_stats)
