@@ -46,6 +46,10 @@ def cmd_live(args: argparse.Namespace) -> int:
     if missing:
         raise DataError(f"not found: {', '.join(missing)}")
     if len(paths) == 1 and paths[0].suffix.lower() in VIDEO_SUFFIXES:
+        from faceviz_gui.core.safefiles import file_problem
+        problem = file_problem(paths[0], 1 << 62)  # a FIFO named .mp4 would block the decoder
+        if problem:
+            raise DataError(f"cannot read the video {shown(paths[0])}: {problem}")
         return _video(run, paths[0], args)
     return _photos(run, paths[0] if len(paths) == 1 and paths[0].is_dir() else paths, args)
 

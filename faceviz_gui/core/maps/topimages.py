@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,5 +133,5 @@ def _load(path: Path, layer: str) -> TopImages | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             return TopImages(layer, z["indices"], z["values"], z["boxes"])
-    except (OSError, ValueError, KeyError):
-        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # a damaged entry is a miss

@@ -19,9 +19,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from faceviz_gui.core import atomic
+from faceviz_gui.core import atomic, safefiles
 from faceviz_gui.core.data.faceset import FaceSet
 from faceviz_gui.core.data.pgm import read_pgm
+from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.live.faces import Box, FaceDetector, crop_to_cmu
 from faceviz_gui.core.tasks import NullReporter, Throttle
 
@@ -43,10 +44,11 @@ def _cache_file() -> Path:
 
 def _load_boxes(cache: Path) -> dict:
     if str(cache) not in _BOXES:
-        try:
-            _BOXES[str(cache)] = json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            _BOXES[str(cache)] = {}
+        try:  # a damaged cache (a FIFO, binary, not an object) is an empty one
+            boxes = safefiles.read_json(cache) if cache.exists() else {}
+        except FaceVizError:
+            boxes = {}
+        _BOXES[str(cache)] = boxes if isinstance(boxes, dict) else {}
     return _BOXES[str(cache)]
 
 

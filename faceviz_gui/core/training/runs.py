@@ -180,6 +180,9 @@ class Run:
     def state_dict(self) -> dict[str, torch.Tensor]:
         if not self.has_weights:
             raise RunError(f"run {self.id} has no weights yet ({self.weights_path} is missing)")
+        problem = safefiles.file_problem(self.weights_path, 8 * 1024 ** 3)
+        if problem:  # a FIFO would block the reader, /dev/zero never end
+            raise RunError(f"run {self.id}: cannot read weights: {problem}")
         try:
             return load_file(str(self.weights_path))
         except Exception as exc:  # safetensors raises its own error types
@@ -195,6 +198,9 @@ class Run:
     def weights_hash(self) -> str:
         """Content hash of the weights: the key of every analysis cache."""
         h = hashlib.sha256()
+        problem = safefiles.file_problem(self.weights_path, 8 * 1024 ** 3)
+        if problem:
+            raise RunError(f"run {self.id}: cannot read weights: {problem}")
         with open(self.weights_path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)

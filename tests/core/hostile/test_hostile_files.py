@@ -142,3 +142,15 @@ def test_exported_gallery_is_readable_by_others(cli, run_copy, tmp_path):
     assert rc == 0, err
     files = [p for p in (tmp_path / "gal").rglob("*") if p.is_file()]
     assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in files)
+
+
+def test_class5_fifo_weights_and_video_never_block(refused, run_copy, tmp_path):
+    os.mkfifo(tmp_path / "clip.mp4")
+    refused("live", run_copy, tmp_path / "clip.mp4", words=("FIFO",))
+    (run_copy / "weights.safetensors").unlink()
+    os.mkfifo(run_copy / "weights.safetensors")
+    refused("maps", run_copy, "--layers", "dense_3", "--steps", "1", "--out", tmp_path / "g",
+            words=("FIFO",))
+    (run_copy / "weights.safetensors").unlink()
+    (run_copy / "weights.safetensors").symlink_to("/dev/zero")
+    refused("attend", run_copy, tmp_path / "clip.mp4", words=("character device",))
