@@ -25,6 +25,26 @@ class ImageStandardize(nn.Module):
         return (x - mean) / (std + EPS)
 
 
+class FaceStandardize(nn.Module):
+    """Each image minus the mean of its face region, over that region's spread.
+
+    The region is where CMU framing (and the live finder's crop, faces.FRAMING) puts the
+    face: a bright wall or a dark office around it then no longer decides how the face
+    itself is scaled, as it does when the whole image's statistics are used.
+    """
+
+    # (x0, y0, x1, y1) as fractions of the input: the face box of faces.FRAMING, all kinds
+    REGION = (0.30, 0.30, 0.70, 0.72)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        x0, y0, x1, y1 = self.REGION
+        face = x[..., int(y0 * h):int(round(y1 * h)), int(x0 * w):int(round(x1 * w))]
+        mean = face.mean(dim=(1, 2, 3), keepdim=True)
+        std = face.std(dim=(1, 2, 3), keepdim=True, unbiased=False)
+        return (x - mean) / (std + EPS)
+
+
 def preprocess_module(normalize: str) -> nn.Module | None:
     """The module for a spec's ``preprocess.normalize``; None for "none" (no layer at all,
     so older runs build, load and render exactly as before)."""
@@ -32,5 +52,7 @@ def preprocess_module(normalize: str) -> nn.Module | None:
         return None
     if normalize == "image":
         return ImageStandardize()
+    if normalize == "face":
+        return FaceStandardize()
     raise ValueError(f"unknown preprocess.normalize {normalize!r}")
 

@@ -28,7 +28,7 @@ TASK_CLASSES: dict[str, tuple[str, ...]] = {
 }
 SCALE_SIZES: dict[int, tuple[int, int]] = {1: (120, 128), 2: (60, 64), 4: (30, 32)}  # (H, W)
 LAYER_TYPES = ("conv2d", "max_pooling2d", "flatten", "dense", "dropout", "global_average_pooling2d")
-PREPROCESS_NORMALIZE = ("none", "image")  # see data/preprocess.py
+PREPROCESS_NORMALIZE = ("none", "image", "face")  # see data/preprocess.py
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
@@ -74,7 +74,8 @@ class AugmentSpec:
 class PreprocessSpec:
     """Steps applied to every input, in training, evaluation, maps and live alike: they run
     as the network's first layer (nets.py), so no caller can forget them."""
-    normalize: str = "none"   # "none"; "image": each image to zero mean, unit spread
+    normalize: str = "none"   # "none"; "image": each image to zero mean, unit spread;
+                              # "face": the same by the face region's statistics
     framing: str = "cmu"      # training images: "cmu" as shot; "finder": as the live
                               # face finder crops them (training/face_crops.py)
 

@@ -102,3 +102,17 @@ def test_gamma_changes_mid_greys_but_keeps_black_and_white():
     assert torch.allclose(p[:, 0, 0, 2], torch.ones(16), atol=1e-5)
     assert p[:, 0, 0, 0].max() < 0.01
     assert p[:, 0, 0, 1].std() > 0.05
+
+
+def test_face_standardising_scales_by_the_face_region_not_the_wall_around_it():
+    from faceviz_gui.core.data.preprocess import FaceStandardize, ImageStandardize
+    x = torch.randn(2, 1, 30, 32)
+    walled = x.clone()
+    walled[..., :, :6] += 3.0   # a bright wall left of the face, outside the face region
+    face = FaceStandardize()
+    inner = (slice(None), slice(None), slice(10, 20), slice(12, 20))
+    assert torch.allclose(face(x)[inner], face(walled)[inner], atol=1e-5)
+    assert not torch.allclose(ImageStandardize()(x)[inner], ImageStandardize()(walled)[inner],
+                              atol=1e-2)
+    spec = from_dict(spec_dict(preprocess={"normalize": "face"}))
+    assert build_model(spec).layer_names[0] == "preprocess_1"

@@ -10,6 +10,7 @@ from faceviz_gui.core.training.specs import user_models_dir
 from faceviz_gui.gui.browser.experiments import KEY
 
 BLOG = ["experiment0", "ex1-1", "ex1-2", "ex1-3", "ex1-4", "ex1-5", "ex1-6"]
+EX2 = ["ex2-left", "ex2-pose"]  # experiment 2 (README Part 5), after the blog's
 
 
 def top_names(browser) -> list[str]:
@@ -19,7 +20,7 @@ def top_names(browser) -> list[str]:
 
 def test_lists_the_seven_blog_experiments_then_the_users(make_window):
     w = make_window()
-    assert top_names(w.browser) == BLOG + ["tiny"]
+    assert top_names(w.browser) == BLOG + EX2 + ["tiny"]
 
 
 def test_selecting_an_experiment_shows_its_architecture(make_window, qtbot):
