@@ -47,6 +47,7 @@ class Diagnosis:
     shifts: list = field(default_factory=list)
     breaking: Any = None
     embedding: embedding.Embedding | None = None
+    features: dict = field(default_factory=dict)   # layer -> (training, folder) features
     findings: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     stopped: bool = False
@@ -172,6 +173,7 @@ def diagnose(run, root, crop_faces: bool = False, layer: str | None = None,
     d.shifts = domain_gap.layer_shifts(model, tf, ff, sf)
     d.breaking = domain_gap.breaking_layer(d.shifts)
     d.embedding = embedding.pca_embedding(layer, tf[layer], train.labels, ff[layer], folder.labels)
+    d.features = {k: (tf[k], ff[k]) for k in tf if not k.endswith(":peak")}
     clock.lap("layers")
     step(at + 3, "findings")
     d.findings = findings.write(d)

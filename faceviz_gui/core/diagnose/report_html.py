@@ -69,8 +69,9 @@ def pictures(diag) -> dict[str, Image.Image]:
     return out
 
 
-def write_report(diag, out_dir, title: str = "") -> Path:
-    """Write the report into ``out_dir``; returns index.html's path."""
+def write_report(diag, out_dir, title: str = "", links: dict[str, str] | None = None) -> Path:
+    """Write the report into ``out_dir``; returns index.html's path. ``links`` (label ->
+    relative href) are listed under the title, e.g. run B's report beside run A's."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -83,11 +84,11 @@ def write_report(diag, out_dir, title: str = "") -> Path:
     for stem, im in pics.items():
         atomic.write_with(out / f"{stem}.png", lambda p, im=im: im.save(p, format="PNG"))
     atomic.write_text(out / "diagnosis.json", json.dumps(diag.to_json(), indent=1))
-    page = render(diag, pics, title)
+    page = render(diag, pics, title, links)
     return atomic.write_text(out / "index.html", page)
 
 
-def render(diag, pics: dict, title: str = "") -> str:
+def render(diag, pics: dict, title: str = "", links: dict[str, str] | None = None) -> str:
     e = html.escape
     title = title or f"Diagnosis of {diag.experiment} on {Path(diag.root).name}"
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
@@ -95,6 +96,7 @@ def render(diag, pics: dict, title: str = "") -> str:
              f"<p class='meta'>run {e(diag.run_id)} · task {e(diag.task)} · {diag.n} images from "
              f"{e(diag.root)}{' (faces found and cropped)' if diag.crop_faces else ''} · "
              f"accuracy {diag.accuracy:.3f}</p>",
+             "".join(f"<p><a href='{e(href)}'>{e(label)}</a></p>" for label, href in (links or {}).items()),
              "<h2>Findings</h2><ul class='findings'>"
              + "".join(f"<li>{e(s)}</li>" for s in diag.findings) + "</ul>"]
     if "sensitivity" in pics:

@@ -56,6 +56,9 @@ def test_diagnoses_two_runs_side_by_side_and_shows_every_part(qtbot, panel, tmp_
     assert len(panel.embedding.scatter.points()) == a.n
     hit = panel.embedding.hover_at(*a.embedding.points[3])
     assert hit >= 0 and panel.embedding.preview.image() is not None
+    panel.embedding.layer.setCurrentText("conv2d_1")     # another layer: a new PCA
+    assert panel.embedding.emb.layer == "conv2d_1" and len(panel.embedding.scatter.points()) == a.n
+    assert panel.embedding.emb.points.tolist() != a.embedding.points.tolist()
     assert panel.mistakes.count() == len(a.mistakes())
     assert not panel.charts.pixmap().isNull()
     assert panel.mistakes.count() > 0
@@ -73,6 +76,7 @@ def test_diagnoses_two_runs_side_by_side_and_shows_every_part(qtbot, panel, tmp_
     qtbot.waitUntil(lambda: bool(panel.last_export), timeout=30000)
     assert (tmp_path / "report" / "index.html").exists()
     assert (tmp_path / "report" / "b" / "index.html").exists()
+    assert "href='b/index.html'" in (tmp_path / "report" / "index.html").read_text()
 
 
 def test_cancel_stops_the_job_and_shows_nothing(qtbot, panel):

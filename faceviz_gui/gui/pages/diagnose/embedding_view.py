@@ -19,7 +19,11 @@ class EmbeddingView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.diag = None
+        self.emb = None                  # the embedding shown: the diagnosis's, or another layer's
         self.hover_index = -1
+        self.layer = QComboBox()
+        self.layer.setToolTip("The layer whose activations are embedded (PCA of the training images)")
+        self.layer.currentTextChanged.connect(self._layer_changed)
         self.colour_by = QComboBox()
         self.colour_by.addItems(["class", "person", "source"])
         self.colour_by.setToolTip("Colour the points by their class, their person, or where they "
@@ -50,6 +54,7 @@ class EmbeddingView(QWidget):
         row.addLayout(side)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
+        head.addWidget(self.layer)
         head.addWidget(QLabel("Colour by"))
         head.addWidget(self.colour_by)
         lay = QVBoxLayout(self)
@@ -59,6 +64,26 @@ class EmbeddingView(QWidget):
 
     def set_diagnosis(self, diag) -> None:
         self.diag = diag
+        self.emb = diag.embedding if diag is not None else None
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        if diag is not None and diag.embedding is not None:
+            self.layer.addItems(list(diag.features) or [diag.embedding.layer])
+            self.layer.setCurrentText(diag.embedding.layer)
+        self.layer.blockSignals(False)
+        self._draw()
+
+    def _layer_changed(self, layer: str) -> None:
+        d = self.diag
+        if d is None or d.embedding is None or not layer:
+            return
+        if layer == d.embedding.layer or layer not in d.features:
+            self.emb = d.embedding
+        else:   # PCA of a few hundred rows: milliseconds, fine on the UI thread
+            from faceviz_gui.core.diagnose.embedding import pca_embedding
+            t, f = d.features[layer]
+            self.emb = pca_embedding(layer, t, d.train.labels, f, d.folder.labels)
+        self.hover_index = -1
         self._draw()
 
     def _keys(self, d) -> tuple[list[int], list[int]]:
@@ -74,12 +99,12 @@ class EmbeddingView(QWidget):
         d = self.diag
         self.scatter.clear()
         self.train_scatter.clear()
-        if d is None or d.embedding is None:
+        if d is None or self.emb is None:
             self.title.setText("")
             return
-        e = d.embedding
-        self.title.setText(f"<b>{e.layer}</b> ({e.method.upper()}): {e.own_cluster:.0%} of these "
-                           f"images lie nearest their own class's training centre")
+        e = self.emb
+        self.title.setText(f"{e.method.upper()}: {e.own_cluster:.0%} of these images lie nearest "
+                           f"their class's training centre ({e.own_cluster_train:.0%} of training)")
         tk, fk = self._keys(d)
         self.train_scatter.setData(
             pos=e.train_points, size=5, pen=None,
@@ -90,14 +115,14 @@ class EmbeddingView(QWidget):
             brush=[pg.mkBrush(COLOURS[k % 8]) if ok else pg.mkBrush("w") for k, ok in zip(fk, d.correct)])
 
     def _moved(self, pos) -> None:
-        if self.diag is None or self.diag.embedding is None:
+        if self.emb is None:
             return
         p = self.plot.getPlotItem().vb.mapSceneToView(pos)
         self.hover_at(p.x(), p.y())
 
     def hover_at(self, x: float, y: float) -> int:
         """Show the folder image nearest (x, y) in data units, if it is close on screen."""
-        pts = self.diag.embedding.points
+        pts = self.emb.points
         vb = self.plot.getPlotItem().vb
         (x0, x1), (y0, y1) = vb.viewRange()
         scale = np.array([max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)])
@@ -116,6 +141,6 @@ class EmbeddingView(QWidget):
 
     def point_position(self, i: int) -> QPointF:
         """Scene position of folder point ``i`` (for tests and tours)."""
-        x, y = self.diag.embedding.points[i]
+        x, y = self.emb.points[i]
         return self.plot.getPlotItem().vb.mapViewToScene(QPointF(float(x), float(y)))
 

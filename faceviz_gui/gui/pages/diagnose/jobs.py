@@ -56,7 +56,9 @@ def export_job(diag_a, diag_b, folder: str, reporter=None):
     from pathlib import Path
 
     from faceviz_gui.core.diagnose.report_html import write_report
-    index = write_report(diag_a, folder)
+    links = {}
     if diag_b is not None:
-        write_report(diag_b, Path(folder) / "b")
-    return str(index)
+        write_report(diag_b, Path(folder) / "b", f"Run B: {diag_b.experiment} ({diag_b.run_id})",
+                     {"Run A's report": "../index.html"})
+        links = {f"Run B's report ({diag_b.experiment}, accuracy {diag_b.accuracy:.2f})": "b/index.html"}
+    return str(write_report(diag_a, folder, "", links))
