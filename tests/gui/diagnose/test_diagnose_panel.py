@@ -32,8 +32,9 @@ def panel(qtbot, trained_run, synthetic_small, tmp_path):
     p.show()
     qtbot.waitExposed(p)
     p.controls.crop.setChecked(False)
-    p.controls.folder.setText(str(write_photo_folder(synthetic_small, tmp_path / "photos",
-                                                     brighten=0.25, per_pose=4)))
+    folder = write_photo_folder(synthetic_small, tmp_path / "photos", brighten=0.25, per_pose=4)
+    (folder / "up" / "unreadable.png").write_bytes(b"not a png")
+    p.controls.folder.setText(str(folder))
     yield p
     qtbot.waitUntil(lambda: p.job.alive == 0 and p.export_slot.alive == 0, timeout=60000)
 
@@ -47,6 +48,8 @@ def test_diagnoses_two_runs_side_by_side_and_shows_every_part(qtbot, panel, tmp_
     assert a is not None and b is not None and a.n == b.n == 16
     assert b.folder is a.folder                      # the folder was read once
     assert "experiment0 answers" in panel.findings_a.text() and panel.findings_b.isVisible()
+    assert "Skipped 1 file(s)" in panel.findings_a.text() and "unreadable.png" in panel.findings_a.text()
+    assert "1 file(s) skipped" in panel.controls.status.text()
     assert len(panel.sensitivity.plots) == len(a.curves) == 11
     xs, ys = panel.sensitivity.curves[("brightness", "a")].getData()
     assert list(xs) == a.curves["brightness"].values and len(ys) == len(xs)

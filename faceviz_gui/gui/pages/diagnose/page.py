@@ -43,6 +43,11 @@ def _findings_html(diag, title: str) -> str:
     items = "".join(f"<li style='margin-bottom:4px'>{e(s)}</li>" for s in diag.findings)
     head = (f"<b>{e(title)}</b> {e(diag.experiment)} on {diag.n} images: accuracy "
             f"<b>{diag.accuracy:.2f}</b>")
+    skipped = diag.folder.skipped
+    if skipped:
+        more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        items += (f"<li style='color:#8a5a00'>Skipped {len(skipped)} file(s): "
+                  + "; ".join(e(str(x)) for x in skipped[:10]) + f"{more}.</li>")
     return f"{head}<ul style='margin-left:-20px'>{items}</ul>"
 
 
