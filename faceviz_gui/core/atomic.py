@@ -4,17 +4,49 @@ The one place FaceViz writes a file. A file appears whole or not at all (tempora
 beside it, then rename), gets the user's normal mode (0666 less the umask, as ``open`` would
 give it; mkstemp's 0600 would hide exports from everyone else), and a write that the file
 system refuses (read-only folder, a path under a file, a full disk) is one FileAccessError
-naming the file, not a traceback.
+naming the file, not a traceback. Temporary files carry their writer's pid; the first write
+into a folder removes the ones whose writer is gone (a SIGKILL mid-write leaves one behind).
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
 from faceviz_gui.core.errors import FileAccessError, shown
+from faceviz_gui.core.locks import owner_alive
+
+_TMP = re.compile(r"^\..*\.(\d+)-[a-z0-9_]{8}\.tmp$")  # .<name>.<pid>-<mkstemp's 8>.tmp
+_swept: set[str] = set()
+_swept_lock = threading.Lock()
+
+
+def sweep_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Remove temporaries in ``folder`` whose writer process is gone; once per folder per
+    process, so a gallery of hundreds of files scans its folder once."""
+    key = os.path.abspath(folder)
+    with _swept_lock:
+        if key in _swept:
+            return []
+        _swept.add(key)
+    removed = []
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                m = _TMP.match(e.name)
+                if m and e.is_file(follow_symlinks=False) and not owner_alive(int(m.group(1))):
+                    try:
+                        os.unlink(e.path)
+                        removed.append(Path(e.path))
+                    except OSError:
+                        pass
+    except OSError:
+        pass
+    return removed
 
 
 def _umask() -> int:
@@ -71,7 +103,8 @@ def write_with(path: str | os.PathLike, writer: Callable[[Path], None],
     path = Path(path)
     make_dir(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:200]}.{os.getpid()}-", suffix=".tmp",
+                                   dir=path.parent)
     except OSError as exc:
         raise FileAccessError(path, "write", exc) from None
     tmp_path = Path(tmp)
@@ -85,6 +118,7 @@ def write_with(path: str | os.PathLike, writer: Callable[[Path], None],
         if path.is_dir():
             raise IsADirectoryError(21, "a folder of that name is in the way")
         os.replace(tmp_path, path)
+        sweep_stale_temporaries(path.parent)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
         raise FileAccessError(path, "write", exc) from None

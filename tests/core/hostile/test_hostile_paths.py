@@ -177,3 +177,14 @@ def test_class3_a_download_name_cannot_climb(cli, tmp_path, faceviz_home):
     assert rc == 0, err
     assert sorted(p.name for p in (faceviz_home / "data" / "downloads").iterdir()) == ["download"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "evil.zip", "faceviz-home"]
+
+
+def test_class17_temporaries_of_killed_writers_are_swept(tmp_path):
+    from faceviz_gui.core import atomic
+    dead = tmp_path / f".x.png.{_dead_pid()}-abcd1234.tmp"
+    alive = tmp_path / f".x.png.{__import__('os').getpid()}-efgh5678.tmp"
+    other = tmp_path / ".notes.tmp"  # not ours by name: never touched
+    for p in (dead, alive, other):
+        p.write_bytes(b"half")
+    atomic.write_text(tmp_path / "x.png", "whole")
+    assert not dead.exists() and alive.exists() and other.exists()
