@@ -170,6 +170,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         reporter._write("stopping after this batch (Ctrl-C again to abort)...")
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    # SIGTERM (`kill`, a shutdown) stops the same way: the run keeps a checkpoint and shows
+    # as stopped, not as a "running" run whose process is gone
+    previous_term = signal.signal(signal.SIGTERM, on_sigint)
     try:
         if args.resume:
             if args.epochs is not None or args.seed is not None:
@@ -183,6 +186,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                                args.device, args.epochs, args.seed)
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
         reporter.close()
     run = result.run
     acc = result.evaluation["accuracy"] if result.evaluation else None
