@@ -16,7 +16,7 @@ import numpy as np
 from faceviz_gui.core.diagnose import attention_share, domain_gap, embedding, findings, sensitivity
 from faceviz_gui.core.diagnose.inputs import ImageSet, load_folder, run_images
 from faceviz_gui.core.diagnose.perturb import FACTOR_NAMES
-from faceviz_gui.core.errors import RunError
+from faceviz_gui.core.errors import FaceVizError, RunError
 from faceviz_gui.core.tasks import NullReporter
 from faceviz_gui.core.training.evaluation import predict
 
@@ -119,6 +119,9 @@ def diagnose(run, root, crop_faces: bool = False, layer: str | None = None,
     reporter = reporter or NullReporter()
     if not run.has_weights:
         raise RunError(f"run {run.id} has no weights yet: train it first")
+    from faceviz_gui.core.attention.methods import METHODS
+    if method not in METHODS:   # before minutes of work, not after
+        raise FaceVizError(f"unknown attention method {method!r} (known: {', '.join(METHODS)})")
     model = run.load_model("cpu")
     layer = embedding.check_layer(model, layer)
     timings: dict = {}

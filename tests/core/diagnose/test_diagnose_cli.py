@@ -40,3 +40,6 @@ def test_cli_bad_folder_is_one_line(trained_run, tmp_path, capsys):
     assert sum(line.startswith("faceviz: error") for line in err) == 1
     assert main(["diagnose", str(trained_run.path), "--data", str(tmp_path), "--layer", "nope",
                  "--out", str(tmp_path / "r")]) == 2
+    assert main(["diagnose", str(trained_run.path), "--data", str(tmp_path), "--method", "nope",
+                 "--out", str(tmp_path / "r")]) == 2
+    assert "unknown attention method" in capsys.readouterr().err
