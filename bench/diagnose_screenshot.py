@@ -57,6 +57,7 @@ def main() -> int:
     assert wait(app, lambda: w.page("diagnose") is not None, 120)
     page = w.page("diagnose")
     page.refresh_runs()
+    page.controls.picker.set_runs(run, run)     # A is the run asked for (B stays unticked)
     page.controls.crop.setChecked(True)
     page.start(args.data)
     ok = wait(app, lambda: page.diag_a is not None)
