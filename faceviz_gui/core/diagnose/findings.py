@@ -100,10 +100,10 @@ def _geometry_causes(d) -> list[tuple[float, str, str]]:
             continue
         if name == "mirror":
             text = (f"mirrored (labels swapped), these photos score {_f(best)} instead of "
-                    f"{_f(b0)}: the network may read their left and right the wrong way round")
+                    f"{_f(b0)}, so the network may read their left and right the wrong way round")
         else:
             text = (f"setting {_NAMES[name]} to {v:g} raises these photos' {words} from "
-                    f"{_f(b0)} to {_f(best)}: their faces are placed or framed unlike CMU faces")
+                    f"{_f(b0)} to {_f(best)}, so their faces sit or are framed unlike CMU faces")
         out.append((best - b0, name, text))
     return out
 
