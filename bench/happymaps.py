@@ -1,8 +1,10 @@
-"""HappyMaps speed: experiment0's whole gallery, batched vs one filter at a time vs torch-lucent.
+"""HappyMaps speed: experiment0's whole gallery, batched vs plain torch vs one at a time vs lucent.
 
 Every conv and dense layer of experiment0 (32+32+64+64+64+2 = 258 maps), `--steps` (256)
 steps, at 32x30, 64x60 and 128x120, three ways in one run:
   batched  render_layer as the app calls it (all filters of a layer per chunk)
+  plain    the same recipe written the plainest batched way in torch (bench/happymaps_plain.py:
+           model.forward_to, torch.optim.Adam, affine_grid, frozen weights; same chunks, seeds)
   loop     the same code, one filter at a time (chunk=1)
   lucent   torch-lucent's render_vis, one channel at a time, same steps, one grey Fourier
            channel, fixed image size (no upsampling to 224), if it can be imported
@@ -15,6 +17,14 @@ table says how many were rendered). Times are wall-clock seconds with CPU second
 the filters that every variant rendered.
 
     python bench/happymaps.py [--quick] [--threads N] [--steps N] [--lucent-path DIR]
+    python bench/happymaps.py --cli [--rounds 3]     # the issue's command against plain torch
+
+--cli times the command `faceviz maps RUN --layers conv2d_3 dense_1 --steps 64 --no-cache
+--threads 1` and `python bench/happymaps_plain.py RUN` (same layers, steps, threads) as
+processes, start included, alternating for --rounds rounds, on experiment0 at 64x60 trained
+2 epochs on synthetic faces in a temporary FACEVIZ_HOME (or --run RUN). It reports wall and CPU
+(user + system) medians, their ratios, and the mean activation both reach (in-process, same
+seeds).
 
 torch-lucent is never installed into the project's environment: with no --lucent-path the
 benchmark puts it in its own folder (~/.cache/faceviz-bench/lucent) with
@@ -26,6 +36,7 @@ Last line: key=value pairs.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import subprocess
 import sys
@@ -38,6 +49,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import happymaps_plain as plain  # noqa: E402  (bench/ is on sys.path when run as a script)
+from happymaps_cli import compare_cli  # noqa: E402
 
 from faceviz_gui.core.data.faceset import normalize  # noqa: E402
 from faceviz_gui.core.maps import happymaps as hm  # noqa: E402
@@ -81,6 +95,10 @@ def run_variant(model, per_layer: dict[str, list[int]], steps: int, chunk, devic
         with Clock() as c:
             if chunk == "lucent":
                 got = {f: lucent_one(model, layer, f, steps) for f in filters}
+            elif chunk == "plain":
+                n = hm.chunk_size(model.input_size)
+                got = {f: a for i in range(0, len(filters), n)
+                       for f, a in zip(filters[i:i + n], plain.render(model, layer, filters[i:i + n], steps))}
             else:
                 lm = hm.render_layer(model, layer, filters=filters, steps=steps, chunk=chunk,
                                      device=device, cache=False)
@@ -175,9 +193,15 @@ def main() -> None:
                     "(default: installed once into ~/.cache/faceviz-bench/lucent)")
     ap.add_argument("--sizes", default="4,2,1", help="scales to run (4=32x30, 2=64x60, 1=128x120)")
     ap.add_argument("--device-only", action="store_true", help="only the GPU gallery times")
-    ap.add_argument("--variants", default="batched,loop,lucent",
+    ap.add_argument("--cli", action="store_true", help="only the command-line comparison with plain torch")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--run", help="with --cli: an experiment0 run at 64x60 (default: train one)")
+    ap.add_argument("--variants", default="batched,plain,loop,lucent",
                     help="which CPU variants to run (re-measure the gallery alone: --variants batched)")
     args = ap.parse_args()
+    if args.cli:
+        compare_cli(args.rounds, args.run)
+        return
     steps = 32 if args.quick else args.steps
     torch.set_num_threads(args.threads)
     scales = [int(s) for s in args.sizes.split(",")]
@@ -211,6 +235,9 @@ def main() -> None:
         variants = [] if args.device_only else args.variants.split(",")
         if "batched" in variants:
             rows["batched"] = run_variant(model, sample_b, steps, None)
+        if "plain" in variants:
+            frozen = copy.deepcopy(model).eval().requires_grad_(False)
+            rows["plain"] = run_variant(frozen, sample_b, steps, "plain")
         if "loop" in variants:
             rows["loop"] = run_variant(model, sample_l, steps, 1)
         if "lucent" in variants:
@@ -226,6 +253,9 @@ def main() -> None:
         if "batched" in rows:
             keys[f"gallery_{size}_s"] = f"{rows['batched'][0]:.1f}"
             keys[f"gallery_{size}_cpu_s"] = f"{rows['batched'][1]:.1f}"
+        if "batched" in rows and "plain" in rows:
+            keys[f"vs_plain_{size}"] = f"{rows['plain'][0] / rows['batched'][0]:.2f}"
+            keys[f"vs_plain_{size}_cpu"] = f"{rows['plain'][1] / rows['batched'][1]:.2f}"
         if "batched" in rows and "loop" in rows:
             keys[f"batched_vs_loop_{size}"] = f"{rows['loop'][0] / rows['batched'][0]:.2f}"
             keys[f"batched_vs_loop_{size}_cpu"] = f"{rows['loop'][1] / rows['batched'][1]:.2f}"

@@ -4,7 +4,8 @@ Measures p50/p99/worst gap (ms) on the UI thread, offscreen, while
   render   the Gallery renders a layer (4096 steps, so it never finishes in the window),
            its job in the worker process (the app's way) and, for comparison, on a pool
            thread (FACEVIZ_JOBS_IN_THREADS=1, the way before)
-  train    a real training runs on a pool thread, as the Training page runs it
+  train    a real training runs in the "training" worker process, as the Training page runs
+           it (a pool thread waits for it), and, for comparison, on the pool thread itself
 each with and without a busy neighbour (a second process spinning on one core), in one run.
 The tests bound p99 < 50 ms (tests/gui/gallery, tests/gui/training); this prints the figures.
 
@@ -34,6 +35,7 @@ from faceviz_gui.core.training.fit import fit  # noqa: E402
 from faceviz_gui.core.training.specs import find_spec  # noqa: E402
 from faceviz_gui.gui.context import AppContext  # noqa: E402
 from faceviz_gui.gui.pages.gallery.page import GalleryPanel  # noqa: E402
+from faceviz_gui.gui.process_host import call_in_process  # noqa: E402
 from faceviz_gui.gui.widgets.map_grid import PREVIEW  # noqa: E402
 from faceviz_gui.gui.workers import JobWorker  # noqa: E402
 
@@ -96,10 +98,14 @@ def during_render(app, run, root, seconds, in_threads: bool):
     return gaps
 
 
-def during_training(app, spec, data, root, seconds):
+def train_process_job(spec, data, root, reporter=None):
+    return call_in_process("training", fit, spec, data, reporter=reporter, runs_root=root, device="cpu")
+
+
+def during_training(app, spec, data, root, seconds, in_process: bool = True):
     spec = spec.copy()
     spec.train.epochs, spec.train.batch_size = 400, 8
-    w = JobWorker(train_job, spec, data, root)
+    w = JobWorker(train_process_job if in_process else train_job, spec, data, root)
     seen = []
     w.progress.connect(seen.append)
     w.start()
@@ -131,7 +137,8 @@ def main() -> None:
                     cases += [("render_process", lambda: during_render(app, run, tmp, args.seconds, False)),
                               ("render_thread", lambda: during_render(app, run, tmp, args.seconds, True))]
                 if "train" in args.only:
-                    cases += [("train_thread", lambda: during_training(app, spec, data, tmp, args.seconds))]
+                    cases += [("train_process", lambda: during_training(app, spec, data, tmp, args.seconds)),
+                              ("train_thread", lambda: during_training(app, spec, data, tmp, args.seconds, False))]
                 for name, fn in cases:
                     gaps = fn()
                     p50, p99, worst = summary(gaps)

@@ -21,12 +21,13 @@ import multiprocessing as mp
 import pickle
 import queue
 import threading
+from types import SimpleNamespace
 
 from faceviz_gui.gui import process_child
 
 # The UI process stays at the user's priority; a map render a little below it (the UI thread
 # wins the core when both want it), work nobody asked for far below (it yields to everything).
-NICENESS = {"maps": 5, "background": 15}
+NICENESS = {"maps": 5, "training": 5, "background": 15}
 MAX_THREADS = {"background": 1}
 POLL_S = 0.05
 
@@ -141,6 +142,46 @@ def _emit(signal, *args) -> None:
         signal.emit(*args)
     except RuntimeError:         # the worker's signals object is gone (window closed)
         pass
+
+
+class _Relay:
+    """Stands in for a JobWorker on a host, relaying to the reporter of a calling thread."""
+
+    def __init__(self, fn, args, kwargs, reporter):
+        self._fn, self._args, self._kwargs, self.reporter = fn, args, kwargs, reporter
+        self.cancelled, self.running = False, True
+        self.outcome: tuple[str, object] = ("finished", None)   # cancelled before it began
+        self.ended = threading.Event()
+        self.signals = SimpleNamespace(
+            progress=SimpleNamespace(emit=lambda r: reporter.report(**r)),
+            finished=SimpleNamespace(emit=lambda v: setattr(self, "outcome", ("finished", v))),
+            failed=SimpleNamespace(emit=lambda m: setattr(self, "outcome", ("failed", m))),
+            done=SimpleNamespace(emit=self.ended.set))
+
+    @property
+    def paused(self) -> bool:
+        return bool(getattr(self.reporter, "paused", False))
+
+
+def call_in_process(name: str, fn, *args, reporter, **kwargs):
+    """Run ``fn(*args, reporter=..., **kwargs)`` on host ``name`` and wait for its result,
+    from a worker thread: its reports go to ``reporter``, its stop flag and pause follow the
+    reporter's. The calling thread only waits (without the GIL); a failure in the process
+    is raised here as a FaceVizError with the process's message."""
+    from faceviz_gui.core.errors import FaceVizError
+    relay = _Relay(fn, args, kwargs, reporter)
+    host(name).submit(relay)
+    stop = getattr(reporter, "stop_requested", None)
+    while not relay.ended.wait(POLL_S):
+        # A QtReporter's should_stop() would wait out a pause here; ask for the flag alone.
+        if stop is not None:
+            relay.cancelled = stop()
+        elif not relay.paused:
+            relay.cancelled = reporter.should_stop()
+    kind, value = relay.outcome
+    if kind == "failed":
+        raise FaceVizError(str(value))
+    return value
 
 
 _hosts: dict[str, ProcessHost] = {}

@@ -41,7 +41,8 @@ class QtReporter:
     """
 
     def __init__(self, signals: _Signals, stop: StopFlag, interval: float = 0.1,
-                 always: tuple[str, ...] = ("epoch", "preview", "result", "layer", "stage", "run"),
+                 always: tuple[str, ...] = ("epoch", "preview", "result", "layer", "stage", "run",
+                                            "paused", "unpaused"),
                  running: threading.Event | None = None):
         self._signals = signals
         self._stop = stop
@@ -52,6 +53,14 @@ class QtReporter:
     def report(self, **values: Any) -> None:
         if values.get("kind") in self._always or self._throttle.ready():
             self._signals.progress.emit(values)
+
+    @property
+    def paused(self) -> bool:
+        return self._running is not None and not self._running.is_set()
+
+    def stop_requested(self) -> bool:
+        """The stop flag, without waiting out a pause (process_host.call_in_process)."""
+        return self._stop.is_set()
 
     def should_stop(self) -> bool:
         if self._running is not None and not self._running.is_set():

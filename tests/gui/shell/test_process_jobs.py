@@ -51,3 +51,24 @@ def test_threads_follow_the_idle_cores():
     assert idle_threads(cpus=2, load=0.0) == 1          # the UI keeps a core
     assert idle_threads(cpus=16, load=4.0) == 12
     assert idle_threads(cpus=16, load=40.0) == 1
+
+
+def test_call_in_process_relays_reports_result_failure_and_stop():
+    import threading
+
+    import pytest
+
+    from faceviz_gui.core.errors import FaceVizError
+    from faceviz_gui.core.tasks import RecordingReporter
+    from faceviz_gui.gui.process_host import call_in_process
+    rec = RecordingReporter()
+    assert call_in_process("maps", count_job, 3, reporter=rec)["n"] == 3
+    assert [r["step"] for r in rec.of_kind("preview")] == [0, 1, 2]
+    with pytest.raises(FaceVizError, match="the weights are not there"):
+        call_in_process("maps", failing_job, reporter=RecordingReporter())
+    stopper = RecordingReporter(stop_after=("layer", 3))
+    out: list = []
+    t = threading.Thread(target=lambda: out.append(call_in_process("maps", until_stopped_job, reporter=stopper)))
+    t.start()
+    t.join(60)
+    assert not t.is_alive() and out[0] >= 3

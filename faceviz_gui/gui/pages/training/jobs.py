@@ -13,6 +13,7 @@ import sys
 from contextlib import contextmanager
 
 from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.gui.process_host import call_in_process  # the loop runs in a worker process
 
 SWITCH_INTERVAL_S = 0.001
 
@@ -48,8 +49,9 @@ def _train(context, spec, reporter):
     run = create_run(spec, context.runs_root, data=context.data_source)
     reporter.report(kind="run", path=str(run.path))
     try:
-        return fit(spec, faces, reporter, runs_root=context.runs_root, device=context.device,
-                   run=run, source=context.data_source)
+        return call_in_process("training", fit, spec, faces, reporter=reporter,
+                               runs_root=context.runs_root, device=context.device,
+                               run=run, source=context.data_source)
     except BaseException:
         if run.state == "created":  # failed before training began: nothing worth keeping
             shutil.rmtree(run.path, ignore_errors=True)
@@ -70,4 +72,5 @@ def _resume(context, run_path: str, reporter):
     if run.status.get("data", "") == context.data_source:
         data = context.faceset(run.spec.scale, reporter)  # already loaded: no second copy
     reporter.report(kind="run", path=str(run.path))
-    return resume(run, data, reporter, device=context.device, runs_root=context.runs_root)
+    return call_in_process("training", resume, run, data, reporter=reporter, device=context.device,
+                           runs_root=context.runs_root)
