@@ -59,6 +59,18 @@ def test_diagnoses_two_runs_side_by_side_and_shows_every_part(qtbot, panel, tmp_
     assert len(panel.embedding.scatter.points()) == a.n
     hit = panel.embedding.hover_at(*a.embedding.points[3])
     assert hit >= 0 and panel.embedding.preview.image() is not None
+    panel.tabs.setCurrentWidget(panel.embedding)
+    view = panel.embedding.plot
+    # the plot lays itself out once its tab shows: wait until point 5 is inside it
+    qtbot.waitUntil(lambda: view.viewport().rect().contains(
+        view.mapFromScene(panel.embedding.point_position(5))), timeout=5000)
+    at = view.mapFromScene(panel.embedding.point_position(5))
+    with qtbot.waitSignal(panel.mistakes.opened, timeout=5000) as sig:  # a point clicked
+        qtbot.mouseMove(view.viewport(), at)
+        qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+        qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert a.embedding.points[sig.args[0]] == pytest.approx(a.embedding.points[5], abs=1e-6)
+    panel.mistakes.dialog.close()
     panel.embedding.layer.setCurrentText("conv2d_1")     # another layer: a new PCA
     assert panel.embedding.emb.layer == "conv2d_1" and len(panel.embedding.scatter.points()) == a.n
     assert panel.embedding.emb.points.tolist() != a.embedding.points.tolist()

@@ -1,5 +1,6 @@
 """The embedding as an interactive scatter: training images as faint dots, the folder's as
-rings (filled when right), coloured by class or person; hovering a point shows its image."""
+rings (filled when right), coloured by class or person; hovering a point shows its image,
+clicking it opens the image with its attention."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +16,7 @@ COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 
 class EmbeddingView(QWidget):
     hovered = Signal(int)            # index of the folder image under the mouse
+    clicked = Signal(int)            # index of the folder image clicked
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -45,6 +47,7 @@ class EmbeddingView(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setFixedWidth(150)
         self.plot.scene().sigMouseMoved.connect(self._moved)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
         side = QVBoxLayout()
         side.addWidget(self.preview)
         side.addWidget(self.caption)
@@ -119,6 +122,14 @@ class EmbeddingView(QWidget):
             return
         p = self.plot.getPlotItem().vb.mapSceneToView(pos)
         self.hover_at(p.x(), p.y())
+
+    def _clicked(self, ev) -> None:
+        if self.emb is None:
+            return
+        p = self.plot.getPlotItem().vb.mapSceneToView(ev.scenePos())
+        i = self.hover_at(p.x(), p.y())
+        if i >= 0:
+            self.clicked.emit(i)
 
     def hover_at(self, x: float, y: float) -> int:
         """Show the folder image nearest (x, y) in data units, if it is close on screen."""

@@ -104,6 +104,7 @@ class DiagnosePanel(QWidget):
         self.show_side.currentIndexChanged.connect(lambda _: self._show_side())
         self.embedding = EmbeddingView()
         self.mistakes = MistakesView()
+        self.embedding.clicked.connect(lambda i: self.mistakes.open_image(i))
         self.charts = QLabel()
         self.charts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         charts_scroll = QScrollArea()
