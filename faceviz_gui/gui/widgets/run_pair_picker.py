@@ -6,11 +6,13 @@ import datetime as dt
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
+from faceviz_gui.gui.widgets.split_words import run_split, split_words
+
 RUN_ROLE = Qt.ItemDataRole.UserRole
 
 
 def run_label(run) -> str:
-    """One line for a run picker: experiment, when, test accuracy."""
+    """One line for a run picker: experiment, when, test accuracy and how it was split."""
     st = run.status
     when = st.get("created", "")
     try:
@@ -20,7 +22,7 @@ def run_label(run) -> str:
     acc = (run.evaluation() or {}).get("accuracy")
     parts = [st.get("experiment") or run.id.split("-")[0], when or run.id]
     if isinstance(acc, (int, float)):
-        parts.append(f"{acc:.0%}")
+        parts.append(f"{acc:.0%} ({split_words(run_split(run))})")
     return "  ·  ".join(parts)
 
 

@@ -62,6 +62,7 @@ def test_words_and_layout_at_1000x700(make_window, trained_run, tmp_path, qtbot)
     title = panel.pair_title.text()
     assert "of the 2 one-to-one unit pairs match" in title and "A has 2 units, B 2" in title
     assert "test accuracy A / B (split by image)" == panel.summary.acc_caption.text()
+    assert panel.combo_a.currentText().endswith("(split by image)")  # the picker's accuracy too
     panel.heatmap.select(0, 0)  # conv2d_1: silent filters, if any, are explained
     if panel.comparison.match_units("conv2d_1", "conv2d_1").silent_a:
         assert "constant on all" in panel.unmatched.text() and "dead" in panel.unmatched.text()

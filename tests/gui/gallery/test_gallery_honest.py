@@ -35,6 +35,7 @@ def test_decision_units_named_by_class_and_layout_at_1000x700(make_window, runs_
     qtbot.waitUntil(lambda: gallery.grid.final_count() == 2 and not gallery.render_slot.busy,
                     timeout=30000)
     assert [gallery.grid.unit_name(i) for i in range(2)] == ["not_left", "left"]
+    assert "test accuracy" in gallery.run_label.text() and "(split by image)" in gallery.run_label.text()
     assert "<b>left</b>" in gallery.grid.tooltip_text(1)
     gallery.grid.set_current(1)
     assert gallery.detail.title.text() == "dense_3 · left"

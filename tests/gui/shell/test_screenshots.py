@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 TINY = "tiny"
@@ -41,19 +40,6 @@ def train(panel, qtbot, epochs: int, lr: float) -> str:
     with qtbot.waitSignal(panel.jobDone, timeout=60000):
         panel.start_training(TINY)
     return panel.run_path
-
-
-@pytest.fixture
-def app_style(qapp):
-    """The real app's look (Fusion, palette, stylesheet), put back afterwards."""
-    from faceviz_gui.gui.shell.app import apply_style
-    style, palette, sheet, font = qapp.style().name(), qapp.palette(), qapp.styleSheet(), qapp.font()
-    apply_style(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
-    qapp.setStyle(style)
 
 
 def test_screenshot_every_page(app_style, make_window, runs_with_trained, qtbot, tmp_path):

@@ -2,22 +2,8 @@
 icons alone when narrower; "Open run folder" never falls off the end."""
 from __future__ import annotations
 
-import pytest
 from geometry import wait_laid_out, window_rect
 from PySide6.QtWidgets import QToolButton
-
-
-@pytest.fixture
-def app_style(qapp):
-    """The real app's look (fonts decide the widths), put back afterwards."""
-    from faceviz_gui.gui.shell.app import apply_style
-    style, palette, sheet, font = qapp.style().name(), qapp.palette(), qapp.styleSheet(), qapp.font()
-    apply_style(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setFont(font)
-    qapp.setStyle(style)
 
 
 def _check_all_shown(w) -> None:

@@ -80,7 +80,7 @@ def test_paused_run_is_paused_in_the_browser_not_training(make_window, qtbot):
         panel.stop_training()
 
 
-def test_other_experiments_runs_on_one_plot(make_window, runs_with_trained, qtbot):
+def test_other_experiments_runs_on_one_plot(app_style, make_window, runs_with_trained, qtbot):
     """ex1-1 has no runs: "Same task" still overlays experiment0's; ticking a run in the
     browser plots it; smoothing and the log axis apply; the legend sits above the plots."""
     w = make_window(runs=runs_with_trained, size=(1000, 700))

@@ -27,6 +27,7 @@ from faceviz_gui.gui.widgets.job_slot import JobSlot
 from faceviz_gui.gui.widgets.layer_names import MapLayer, first_conv_kernels, map_layers, unit_names
 from faceviz_gui.gui.widgets.map_detail import MapDetail
 from faceviz_gui.gui.widgets.map_grid import FINAL, PREVIEW, MapGrid
+from faceviz_gui.gui.widgets.split_words import run_split, split_words
 
 HINT = ("Each tile is a HappyMap: the input image that excites one filter most, found by "
         "optimisation. The number under it is the activation reached.<br><br>"
@@ -167,7 +168,8 @@ class GalleryPanel(QWidget):
         st = run.status
         acc = (run.evaluation() or {}).get("accuracy")
         self.run_label.setText(f"{st.get('experiment', run.spec.name)}  ·  {run.id}"
-                               + (f"  ·  test accuracy {acc:.1%}" if isinstance(acc, float) else ""))
+                               + (f"  ·  test accuracy {acc:.1%} ({split_words(run_split(run))})"
+                                  if isinstance(acc, float) else ""))
         self.export_button.setEnabled(True)
         self.layer_list.set_layers(self.layers)
         self._peek_cache()

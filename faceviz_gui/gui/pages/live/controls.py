@@ -20,6 +20,7 @@ from faceviz_gui.core.attention.methods import METHOD_NAMES
 from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES
 from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES
 from faceviz_gui.core.live.save import POSE_LABELS
+from faceviz_gui.gui.widgets.wrap_row import WrapRow
 
 
 def _button(text: str, tip: str) -> QPushButton:
@@ -187,14 +188,22 @@ class VideoControls(QWidget):
         self.loop = QCheckBox("Loop")
         self.loop.setToolTip("Start again at the end")
         self.end_note = QLabel("")
+        self.end_note.setWordWrap(True)
         self.end_note.setStyleSheet("color:#5c4400; font-weight:600")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        for w in (self.play, self.back, self.on):
-            row.addWidget(w)
-        row.addWidget(self.seek, 1)
-        row.addWidget(self.time)
-        row.addWidget(self.loop)
+        # Buttons, then the slider with the time and Loop: one line when there is room, two
+        # in the narrow video column of a 1000-pixel window.
+        buttons, where = QWidget(), QWidget()
+        bl, wl = QHBoxLayout(buttons), QHBoxLayout(where)
+        for lay_, widgets in ((bl, (self.play, self.back, self.on)),
+                              (wl, (self.seek, self.time, self.loop))):
+            lay_.setContentsMargins(0, 0, 0, 0)
+            for w in widgets:
+                lay_.addWidget(w, 1 if w is self.seek else 0)
+        self.seek.setMinimumWidth(120)
+        row = WrapRow(spacing=8)
+        row.add(buttons)
+        row.add(where)
+        self.row = row
         self.legend = QLabel(
             "<span style='color:#3ddc84'>■</span> face found  "
             "<span style='color:#ffb224'>■</span> held box: no face found in this frame, the "
@@ -205,7 +214,7 @@ class VideoControls(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(2)
-        lay.addLayout(row)
+        lay.addWidget(row)
         lay.addWidget(self.end_note)
         lay.addWidget(self.legend)
         self.end_note.hide()
@@ -226,8 +235,7 @@ class VideoControls(QWidget):
 
     def _state(self, _state: str) -> None:
         video = self._has_video()
-        for w in (self.play, self.back, self.on, self.seek, self.time, self.loop):
-            w.setVisible(video)
+        self.row.setVisible(video)
         if not self.source.at_end:
             self.end_note.hide()
         self._paused(self.source.paused)

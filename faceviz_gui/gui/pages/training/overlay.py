@@ -53,6 +53,14 @@ def pick_runs(mode: str, runs: list, spec, shown: str, ticked: list[str]) -> lis
     return chosen[-MAX_RUNS:]
 
 
+def short_label(run) -> str:
+    """A legend entry: the experiment and the time it started ("experiment0 22:31"); the
+    whole run id is in the Training page's status line and the browser."""
+    st = run.status
+    when = str(st.get("created", ""))[11:16]
+    return f"{st.get('experiment') or run.id} {when}".strip()
+
+
 def _task(run) -> str:
     try:
         return run.spec.task

@@ -29,11 +29,11 @@ from faceviz_gui.gui import settings as keys
 from faceviz_gui.gui.context import AppContext, describe_source
 from faceviz_gui.gui.pages.training.controls import StatusLine, WrapRow
 from faceviz_gui.gui.pages.training.jobs import resume_job, train_job
-from faceviz_gui.gui.pages.training.overlay import PALETTE, pick_runs
+from faceviz_gui.gui.pages.training.overlay import PALETTE, pick_runs, short_label
 from faceviz_gui.gui.pages.training.plots import TrainingPlots
 from faceviz_gui.gui.pages.training.results import TrainingResults
+from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 from faceviz_gui.gui.widgets.run_details import percent
-from faceviz_gui.gui.widgets.run_pair_picker import run_label
 from faceviz_gui.gui.widgets.split_words import split_words
 from faceviz_gui.gui.workers import JobWorker
 
@@ -66,10 +66,15 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(10, 8, 10, 8)
         self.title = QLabel("Select an experiment")
         self.title.setProperty("role", "title")
+        # The description on one line (whole in its tooltip and in the browser), then the facts
+        # a run depends on: the task, the input, the split and the data it would train on.
+        self.description = ElidedLabel("")
+        self.description.setProperty("role", "subtitle")
         self.subtitle = QLabel("")
         self.subtitle.setProperty("role", "subtitle")
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.title)
+        layout.addWidget(self.description)
         layout.addWidget(self.subtitle)
         layout.addWidget(self._controls())
         layout.addLayout(self._progress_row())
@@ -103,6 +108,20 @@ class TrainingPanel(QWidget):
         self._update_buttons()
 
     # -- layout -------------------------------------------------------------------------------
+    def minimumSizeHint(self):
+        # The wrapped controls are taller when narrow: count that (height-for-width), so a
+        # window too short for the page scrolls it instead of squeezing the plots.
+        base = super().minimumSizeHint()
+        lay = self.layout()
+        if self.width() > 0 and lay.hasHeightForWidth():
+            base.setHeight(max(base.height(), lay.minimumHeightForWidth(self.width())))
+        return base
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        if e.oldSize().width() != e.size().width():
+            self.updateGeometry()
+
     def _controls(self) -> WrapRow:
         # Two groups that wrap: the settings, then the overlay switch and the buttons, which
         # sit at the right end of their line (one line when wide, two beside a 1000-px window).
@@ -187,6 +206,7 @@ class TrainingPanel(QWidget):
         except FaceVizError as exc:
             self.spec = None
             self.title.setText(name)
+            self.description.setText("")
             self.subtitle.setText(str(exc))
             self._update_buttons()
             return
@@ -201,7 +221,9 @@ class TrainingPanel(QWidget):
 
     def _write_subtitle(self) -> None:
         h, w = self.spec.input_size
-        self.subtitle.setText(f"{self.spec.description or ''}\nTask {self.spec.task} · input {w}×{h}"
+        self.description.setText(self.spec.description or "")
+        self.description.setToolTip(self.spec.description or "")
+        self.subtitle.setText(f"Task {self.spec.task} · input {w}×{h}"
                               f" · {split_words(self.spec.split)} · data: "
                               f"{describe_source(self.context.data_source)}")
 
@@ -263,7 +285,7 @@ class TrainingPanel(QWidget):
         from faceviz_gui.core.training.runs import list_runs
         others = pick_runs(self.overlay.mode(), list_runs(self.context.runs_root), self.spec,
                            self.run_path, self.context.plot_runs)
-        self.plots.set_overlays([(run_label(r), r.metrics(), PALETTE[i % len(PALETTE)])
+        self.plots.set_overlays([(short_label(r), r.metrics(), PALETTE[i % len(PALETTE)])
                                  for i, r in enumerate(others)])
 
     def _show_results(self, ev: dict | None, run=None) -> None:

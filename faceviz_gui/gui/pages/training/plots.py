@@ -54,7 +54,7 @@ def _plot(title: str, ylabel: str) -> pg.PlotWidget:
     item.setDownsampling(mode="peak")
     item.setClipToView(True)
     item.setMenuEnabled(False)
-    w.setMinimumHeight(140)
+    w.setMinimumHeight(110)  # the page fits a 1000x700 window with the results below
     return w
 
 
@@ -74,6 +74,9 @@ class TrainingPlots(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.getPlotItem().disableAutoRange()
         self.acc_plot.getPlotItem().setYRange(0, 1.02, padding=0)
+        # three ticks: at the 110-pixel minimum, six labels ran into each other
+        self.acc_plot.getPlotItem().getAxis("left").setTicks(
+            [[(0.0, "0"), (0.5, "0.5"), (1.0, "1")], [(0.25, ""), (0.75, "")]])
         self.loss_plot.getPlotItem().setYRange(0, self._loss_top, padding=0)
         self.set_epochs(1)
         self.acc_plot.setToolTip("Accuracy: training (blue, per epoch; light: running within the "

@@ -30,6 +30,10 @@ class TrainingResults(QGroupBox):
         left.addLayout(top)
         left.addWidget(self.people, 1)
         self.confusion = ConfusionMatrixView()
+        # Smaller floors than the widgets' own: in a 700-pixel window the curves above need the
+        # height more (the table scrolls; the matrix's cells shrink, numbers stay).
+        self.confusion.setMinimumSize(200, 150)
+        self.people.setMinimumHeight(self.fontMetrics().height() * 5)
         row.addLayout(left, 3)
         row.addWidget(self.confusion, 2)
 
