@@ -41,12 +41,14 @@ def panel(qtbot, trained_run, synthetic_small, tmp_path):
 
 def test_diagnoses_two_runs_side_by_side_and_shows_every_part(qtbot, panel, tmp_path):
     assert panel.controls.picker.combo_a.count() == 2
+    assert not panel.right.isVisible()              # nothing to show before a diagnosis
     panel.controls.use_b.setChecked(True)
     with qtbot.waitSignal(panel.diagnosisShown, timeout=120000):
         qtbot.mouseClick(panel.controls.diagnose_button, Qt.MouseButton.LeftButton)
     a, b = panel.diag_a, panel.diag_b
     assert a is not None and b is not None and a.n == b.n == 16
     assert b.folder is a.folder                      # the folder was read once
+    assert panel.right.isVisible()
     assert "experiment0 answers" in panel.findings_a.text() and panel.findings_b.isVisible()
     assert "Skipped 1 file(s)" in panel.findings_a.text() and "unreadable.png" in panel.findings_a.text()
     assert "1 file(s) skipped" in panel.controls.status.text()

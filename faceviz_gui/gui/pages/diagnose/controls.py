@@ -35,7 +35,7 @@ class DiagnoseControls(QWidget):
         self.picker.combo_b.setEnabled(False)
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("labelled folder: left/right/straight/up subfolders, or CMU format")
-        self.folder.setMinimumWidth(240)
+        self.folder.setMinimumWidth(150)
         browse = QToolButton()
         browse.setText("…")
         browse.setToolTip("Choose the folder")
@@ -67,13 +67,12 @@ class DiagnoseControls(QWidget):
         top.addWidget(self.picker)
         top.addWidget(self.use_b)
         top.addStretch(1)
-        top.addWidget(self.export_button)
         bottom = QHBoxLayout()
         bottom.setSpacing(6)
         bottom.addWidget(self.folder, 1)
         bottom.addWidget(browse)
         bottom.addWidget(self.crop)
-        for w in (self.diagnose_button, self.cancel_button, self.progress):
+        for w in (self.diagnose_button, self.cancel_button, self.progress, self.export_button):
             bottom.addWidget(w)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 8, 10, 4)

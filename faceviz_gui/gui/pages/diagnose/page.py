@@ -120,10 +120,14 @@ class DiagnosePanel(QWidget):
         rl.addWidget(self.show_side, 0, Qt.AlignmentFlag.AlignRight)
         rl.addWidget(self.tabs, 1)
 
+        self.right = right
+        right.setVisible(False)          # nothing to show until a diagnosis exists
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setSizes([700, 500])
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 6)
         lay.addWidget(self.controls)
@@ -185,6 +189,7 @@ class DiagnosePanel(QWidget):
         self.show_side.setVisible(b is not None)
         self.show_side.setCurrentIndex(0)
         self.sensitivity.set_diagnoses(a, b)
+        self.right.setVisible(True)
         self._show_side()
         self.controls.export_button.setEnabled(not a.stopped)
         self.diagnosisShown.emit()
