@@ -88,12 +88,14 @@ def fit(spec: ExperimentSpec, data: FaceSet, reporter: Reporter | None = None, *
     source = source or data.source
     info = dict(data=source, device=str(dev), task=spec.task, transferred=transferred,
                 n_images={k: int(len(v)) for k, v in split.items()})
-    if run is None:
+    made_here = run is None
+    if made_here:
         run = create_run(spec, runs_root, **info)
     lock = run.lock()  # held until fit returns: no second trainer of this folder
     try:
-        atomic.write_text(run.path / "spec.toml", spec.to_toml())
-        run.set_status(**info)
+        if not made_here:  # a run made by the caller: its spec and status as trained
+            atomic.write_text(run.path / "spec.toml", spec.to_toml())
+            run.set_status(**info)
         atomic.write_json(run.path / "split.json",
                           {k: [data.records[i].path for i in v] for k, v in split.items()})
         return _result(run, train_loop(run, spec, data, split, model, Progress(), None, reporter, dev))
