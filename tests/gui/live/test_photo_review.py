@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from geometry import assert_apart, assert_shown_whole, wait_laid_out
 from PySide6.QtCore import Qt
 
 from faceviz_gui.gui.context import AppContext
@@ -99,3 +100,16 @@ def test_sort_filter_and_confusion_cells_filter_the_table(panel, qtbot, tmp_path
     with qtbot.waitSignal(photos.rowActivated) as got:
         table.cellDoubleClicked.emit(0, 0)
     assert ev.rows[got.args[0]] is photos.row_of(0)
+
+    # beside the browser in a 1000-pixel window the filter row is whole, its count readable
+    panel.resize(590, 660)
+    photos.filter_text.setText("ann")
+    wait_laid_out(qtbot, lambda: (
+        assert_shown_whole(photos.outcome, photos.show_all),
+        assert_shown_whole(photos.filter_text, photos.shown, text_whole=False),
+        assert_apart(photos.filter_text, photos.outcome, photos.shown, photos.show_all),
+        _fits(photos.shown, "4 of 8 photos")))
+
+
+def _fits(label, text: str) -> None:
+    assert label.text() == text and label.fontMetrics().horizontalAdvance(text) <= label.width()

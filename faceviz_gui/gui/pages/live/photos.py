@@ -149,10 +149,11 @@ class PhotoResults(QWidget):
         tl = QVBoxLayout(table_box)
         tl.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
-        bar.addWidget(self.filter_text, 1)
+        bar.addWidget(self.filter_text, 2)
         bar.addWidget(self.outcome)
-        bar.addWidget(self.shown)
+        bar.addWidget(self.shown, 1)  # elides in a narrow page; whole in its tooltip
         bar.addWidget(self.show_all)
+        self.shown.setMinimumWidth(self.fontMetrics().horizontalAdvance("42 of 192 photos"))
         tl.addLayout(bar)
         tl.addWidget(self.table, 1)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -273,9 +274,10 @@ class PhotoResults(QWidget):
             self.table.setRowHidden(t, not ok)
             shown += ok
         total = self.table.rowCount()
-        cell = f" · true {self.cell[0]}, predicted {self.cell[1]}" if self.cell else ""
-        self.shown.setText(f"{shown} of {total} photos{cell}" if shown < total else
-                           f"{total} photos")
+        # the chosen cell is framed in the matrix; its names are in the tooltip
+        self.shown.setText(f"{shown} of {total} photos" if shown < total else f"{total} photos")
+        if self.cell:
+            self.shown.setToolTip(f"true {self.cell[0]}, predicted {self.cell[1]}")
         self.show_all.setVisible(shown < total)
 
     def _path_base(self) -> str:
