@@ -13,6 +13,14 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from faceviz_gui.gui.widgets.wrap_row import WrapRow  # noqa: F401  (the page imports it here)
 
 
+def fmt_seconds(s: float | None) -> str:
+    """m:ss, or h:mm:ss past an hour; "?" when unknown."""
+    if s is None or s != s or s < 0:
+        return "?"
+    s = int(round(s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 class StatusLine(QWidget):
     """One line of text, elided at the right, the whole of it in the tooltip.
 

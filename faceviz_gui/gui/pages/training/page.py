@@ -25,27 +25,16 @@ from PySide6.QtWidgets import (
 
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.training.specs import find_spec
-from faceviz_gui.gui import settings as keys
 from faceviz_gui.gui.context import AppContext, describe_source
-from faceviz_gui.gui.pages.training.controls import StatusLine, WrapRow
+from faceviz_gui.gui.pages.training.controls import StatusLine, WrapRow, fmt_seconds
 from faceviz_gui.gui.pages.training.jobs import resume_job, train_job
-from faceviz_gui.gui.pages.training.overlay import PALETTE, pick_runs, short_label
+from faceviz_gui.gui.pages.training.overlay_link import OverlayLink
 from faceviz_gui.gui.pages.training.plots import TrainingPlots
 from faceviz_gui.gui.pages.training.results import TrainingResults
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 from faceviz_gui.gui.widgets.run_details import percent
 from faceviz_gui.gui.widgets.split_words import split_words
 from faceviz_gui.gui.workers import JobWorker
-
-OVERLAY_MODE, SMOOTHING, LOG_LOSS = ("training/overlay_mode", "training/smoothing",
-                                     "training/log_loss")
-
-
-def fmt_seconds(s: float | None) -> str:
-    if s is None or s != s or s < 0:
-        return "?"
-    s = int(round(s))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class TrainingPanel(QWidget):
@@ -80,7 +69,8 @@ class TrainingPanel(QWidget):
         layout.addLayout(self._progress_row())
         self.plots = TrainingPlots()
         self.overlay = self.plots.overlay_bar
-        self._overlay_settings()
+        self.overlay_link = OverlayLink(context, self.plots, lambda: (self.spec, self.run_path))
+        self._refresh_overlays = self.overlay_link.refresh
         self.results = TrainingResults()
         # Short names for what tests and other code read.
         self.test_acc, self.people, self.confusion = (self.results.test_acc, self.results.people,
@@ -99,8 +89,6 @@ class TrainingPanel(QWidget):
 
         context.experimentSelected.connect(self._experiment_selected)
         context.runSelected.connect(self._run_selected)
-        context.runsChanged.connect(self._refresh_overlays)
-        context.plotRunsChanged.connect(self._runs_ticked)
         context.dataSourceChanged.connect(self._data_source_changed)
         context.coreReady.connect(self._update_buttons)
         if context.current_experiment:
@@ -159,16 +147,6 @@ class TrainingPanel(QWidget):
         row.add(settings)
         row.add(actions, right=True)
         return row
-
-    def _overlay_settings(self) -> None:
-        s = self.context.settings
-        default = "experiment" if keys.flag(s, keys.TRAIN_OVERLAY, True) else "none"
-        self.overlay.set_mode(str(s.value(OVERLAY_MODE, default)))
-        self.overlay.smoothing.setValue(int(s.value(SMOOTHING, 0)))
-        self.overlay.log_loss.setChecked(keys.flag(s, LOG_LOSS, False))
-        self.plots.set_smoothing(self.overlay.weight())
-        self.plots.set_log_loss(self.overlay.log_loss.isChecked())
-        self.overlay.changed.connect(self._overlay_changed)
 
     @staticmethod
     def _group() -> tuple[QWidget, QHBoxLayout]:
@@ -261,32 +239,6 @@ class TrainingPanel(QWidget):
         self.state.setText(f"{run.id}: {state}, epoch {st.get('epoch', 0)} of {epochs}{extra}")
         self._refresh_overlays()
         self._update_buttons()
-
-    def _overlay_changed(self) -> None:
-        s = self.context.settings
-        s.setValue(OVERLAY_MODE, self.overlay.mode())
-        s.setValue(SMOOTHING, self.overlay.smoothing.value())
-        s.setValue(LOG_LOSS, self.overlay.log_loss.isChecked())
-        self.plots.set_smoothing(self.overlay.weight())
-        if self.overlay.log_loss.isChecked() != self.plots.is_log_loss():
-            self.plots.set_log_loss(self.overlay.log_loss.isChecked())
-        self._refresh_overlays()
-
-    def _runs_ticked(self, paths: list) -> None:
-        if paths and self.overlay.mode() != "ticked":
-            self.overlay.set_mode("ticked")  # emits changed: refreshes
-        else:
-            self._refresh_overlays()
-
-    def _refresh_overlays(self) -> None:
-        if not self.context.core_ready or self.overlay.mode() == "none":
-            self.plots.set_overlays([])
-            return
-        from faceviz_gui.core.training.runs import list_runs
-        others = pick_runs(self.overlay.mode(), list_runs(self.context.runs_root), self.spec,
-                           self.run_path, self.context.plot_runs)
-        self.plots.set_overlays([(short_label(r), r.metrics(), PALETTE[i % len(PALETTE)])
-                                 for i, r in enumerate(others)])
 
     def _show_results(self, ev: dict | None, run=None) -> None:
         self.results.show_evaluation(ev, run)
