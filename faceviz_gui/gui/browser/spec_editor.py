@@ -82,6 +82,7 @@ class SpecEditorDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"New experiment from {base.name}")
         self.context = context
+        self._base = base.to_dict()  # what the form has no field for is kept from it
         self.saved_path: Path | None = None
         self.spec: ExperimentSpec | None = None
         self.widgets: dict[str, QWidget] = {}
@@ -281,6 +282,13 @@ class SpecEditorDialog(QDialog):
             section, _, field = key.rpartition(".")
             target = d.setdefault(section, {}) if section else d
             target[field] = self.value(key)
+        # Settings the form shows no field for ([preprocess], backdrop and gamma
+        # augmentation, ...) stay as in the spec it started from, never silently dropped.
+        for section, values in self._base.items():
+            if isinstance(values, dict):
+                for field, value in values.items():
+                    if f"{section}.{field}" not in self.widgets:
+                        d.setdefault(section, {}).setdefault(field, value)
         return d
 
     def _changed(self, *_):

@@ -89,3 +89,12 @@ def test_nothing_clipped_at_the_dialogs_smallest_size(qtbot):
     assert not d.freeze.horizontalScrollBar().isVisible()
     assert d.widgets["description"].cursorPosition() == 0
     assert d.minimumSizeHint().width() <= 900  # fits beside nothing on a 1000-px screen
+
+
+def test_settings_without_a_field_are_kept_from_the_base(qtbot):
+    d = editor(qtbot, "ex2-pose")
+    assert d.validate()
+    spec = d.spec
+    assert spec.preprocess.normalize == "face"
+    assert (spec.augment.gamma, spec.augment.background) == (0.7, 0.7)
+    assert spec.split.people == ["at33", "choon", "kawamura", "saavik"]
