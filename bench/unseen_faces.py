@@ -2,6 +2,7 @@
 
     python bench/unseen_faces.py --train models/ex2-pose.toml [SPEC ...] [--epochs N]
     python bench/unseen_faces.py --run RUN [RUN ...]
+    python bench/unseen_faces.py          # trains and scores ex2-left and ex2-pose
 
 Each spec is trained on the CMU faces of 13 people; the four of unseen_sets.HELD_OUT are left
 out (split kind "people", forced here when a spec says otherwise, and said so). Then every
@@ -103,12 +104,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     sets = Sets(Path(args.scratch))
     rows = []
+    if not args.train and not args.run:
+        args.train = ["ex2-left", "ex2-pose"]
     for name in args.train:
         run, secs = train(name, Path(args.runs), args.epochs)
         rows.append((run, secs))
     rows += [(find_run(r, args.runs if Path(args.runs).is_dir() else None), None) for r in args.run]
-    if not rows:
-        ap.error("give --train SPEC or --run RUN")
     print(f"CPU: {cpu_name()}; held-out people: {', '.join(HELD_OUT)}")
     print(f"{'run':<34} {'task':<5} {'train_s':>7} " + " ".join(f"{s:>9}" for s in SETS)
           + "  found(crop/webcam/studio)")

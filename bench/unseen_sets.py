@@ -104,3 +104,11 @@ def cmu_full_set(out: Path, people=HELD_OUT, cmu_dir: Path = CMU_DIR) -> Path:
         shutil.copyfile(path, dest)
     (root / ".done").touch()
     return root
+
+
+if __name__ == "__main__":  # build the folders, e.g. to open them in the app
+    import argparse
+    ap = argparse.ArgumentParser(description="build the unseen-people test folders")
+    ap.add_argument("--scratch", default="/tmp/faceviz_bench/sets")
+    out = Path(ap.parse_args().scratch)
+    print(f"webcam={webcam_set(out)} cmu_full={cmu_full_set(out)}")
