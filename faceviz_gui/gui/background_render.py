@@ -109,6 +109,8 @@ class BackgroundRenderer(QObject):
         self.worker = self._state["worker"] = w
         w.progress.connect(lambda r, w=w: w is self.worker and self._on_progress(r))
         w.finished.connect(lambda v, w=w: w is self.worker and self.finished_runs.append(v["run"]))
+        w.failed.connect(lambda m, w=w: w is self.worker and self.context.statusMessage.emit(
+            f"Background gallery render stopped: {m.splitlines()[0] if m else 'failed'}", 8000))
         w.done.connect(lambda w=w: w is self.worker and self._on_done())
         self._yield_check()             # start paused if something else runs now
         self._timer.start()

@@ -20,14 +20,16 @@ import itertools
 import multiprocessing as mp
 import pickle
 import queue
+import sys
 import threading
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from faceviz_gui.gui import process_child
 
 # The UI process stays at the user's priority; a map render a little below it (the UI thread
 # wins the core when both want it), work nobody asked for far below (it yields to everything).
-NICENESS = {"maps": 5, "training": 5, "background": 15}
+NICENESS = {"maps": 5, "training": 5, "background": 10}
 MAX_THREADS = {"background": 1}
 POLL_S = 0.05
 
@@ -77,7 +79,8 @@ class ProcessHost:
         self._proc = ctx.Process(target=process_child.serve, daemon=True, name=f"faceviz-{self.name}",
                                  args=(self._tasks, self._results, self._stop, self._running,
                                        self.niceness, self.max_threads))
-        self._proc.start()
+        with _main_hidden():
+            self._proc.start()
 
     def _loop(self) -> None:
         while True:
@@ -135,6 +138,28 @@ class ProcessHost:
             else:
                 _emit(worker.signals.failed, payload)
                 return
+
+
+@contextmanager
+def _main_hidden():
+    """Start the child without re-running the parent's main script in it.
+
+    'spawn' imports the parent's ``__main__`` file in the child (as ``__mp_main__``): a script
+    without an ``if __name__ == "__main__"`` guard (a screenshot script that builds a window)
+    would run again there. Job functions never live in ``__main__``, so the child needs none
+    of it; without ``__file__`` (and with ``__spec__`` None) multiprocessing leaves it out.
+    """
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main and k in main.__dict__}
+    if "__file__" in saved:
+        del main.__dict__["__file__"]
+    if "__spec__" in saved:
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
 
 
 def _emit(signal, *args) -> None:
