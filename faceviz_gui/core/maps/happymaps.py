@@ -44,7 +44,7 @@ from faceviz_gui.core.maps.maptypes import FilterMap, LayerMaps
 from faceviz_gui.core.tasks import NullReporter, Reporter, Throttle
 from faceviz_gui.core.training.nets import FaceNet, NamedLayer
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2   # 2: the first conv's image gradient by col2im (same maths, other rounding)
 LR = 0.05
 # The pull towards grey weighs against the activation *relative to the best reached so far*
 # (RELATIVE): activations range from ~0.5 (conv2d_1) to ~40 (a CMU net's logits), so any fixed

@@ -29,3 +29,21 @@ def test_heap_guard_nests_and_releases():
         x = torch.ones(4_000_000)      # a block above glibc's default mmap threshold
         del x
     assert heap._active == 0
+
+
+def test_cheap_first_conv_gradient_equals_autograd(tiny_spec):
+    from faceviz_gui.core.maps import mapops
+    from faceviz_gui.core.training.nets import build_model
+    model = build_model(tiny_spec, seed=1).eval().requires_grad_(False)
+    for fmt in (torch.contiguous_format, torch.channels_last):
+        model = model.to(memory_format=fmt)
+        target = model.layer("conv2d_3")
+        x = torch.rand(6, 1, *model.input_size).contiguous(memory_format=fmt).requires_grad_(True)
+        below = mapops.layers_below(model, target)
+        ours = mapops.forward_below(below, x)
+        theirs = model.forward_to(x, below[-1].name, pre_activation=False)
+        torch.testing.assert_close(ours, theirs)
+        w = torch.randn_like(theirs)
+        g_ours, = torch.autograd.grad((ours * w).sum(), x)
+        g_theirs, = torch.autograd.grad((theirs * w).sum(), x)
+        torch.testing.assert_close(g_ours, g_theirs, atol=1e-5, rtol=1e-4)
