@@ -28,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", metavar="DIR", help="runs folder (default: the user data dir)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--no-cache", action="store_true", help="render again even if cached")
-    p.add_argument("--threads", type=bounded_int(0, 1024), default=1,
-                   help="torch CPU threads (default 1: the optimisation is many small ops, and "
-                        "on 2 shared cores 2 threads measured 2.4x slower; 0 keeps torch's own)")
+    p.add_argument("--threads", type=bounded_int(0, 1024), default=None,
+                   help="torch CPU threads (default: the cores idle now, from the load average; "
+                        "on 2 shared cores 2 threads measured 2.4x slower than 1; 0 keeps torch's own)")
     p.set_defaults(func=cmd_maps)
 
 
@@ -57,9 +57,11 @@ def cmd_maps(args: argparse.Namespace) -> int:
     from faceviz_gui.core.training.runs import find_run
 
     resolve_device(args.device)  # a bad or absent device is one line before any work
-    if args.threads:
+    if args.threads != 0:
         import torch
-        torch.set_num_threads(max(1, args.threads))
+
+        from faceviz_gui.core.cpu import idle_threads
+        torch.set_num_threads(args.threads or idle_threads())
     if args.steps < 1:
         raise FaceVizError("--steps must be at least 1")
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())

@@ -16,19 +16,9 @@ ALWAYS = ("epoch", "preview", "result", "layer", "stage", "run")
 
 
 def idle_threads(cpus: int | None = None, load: float | None = None) -> int:
-    """Torch threads for a job: the cores nobody else is using now, at least one.
-
-    ``load`` is the 1-minute load average (this machine is shared); the app's own UI keeps
-    part of a core, so a render never takes every core of the machine.
-    """
-    if cpus is None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except OSError:
-            load = 0.0
-    return max(1, min(cpus - 1, int(cpus - load)))
+    """Torch threads for a job in the worker: the idle cores, keeping one for the UI."""
+    from faceviz_gui.core.cpu import idle_threads as idle
+    return idle(cpus, load, keep_free=1)
 
 
 def in_process(host: str = "maps"):

@@ -47,3 +47,12 @@ def test_cheap_first_conv_gradient_equals_autograd(tiny_spec):
         g_ours, = torch.autograd.grad((ours * w).sum(), x)
         g_theirs, = torch.autograd.grad((theirs * w).sum(), x)
         torch.testing.assert_close(g_ours, g_theirs, atol=1e-5, rtol=1e-4)
+
+
+def test_thread_count_comes_from_the_idle_cores():
+    from faceviz_gui.core.cpu import idle_threads
+    assert idle_threads(cpus=2, load=0.2) == 2           # the CLI keeps no core free
+    assert idle_threads(cpus=2, load=1.5) == 1
+    assert idle_threads(cpus=8, load=30.0) == 1
+    assert idle_threads(cpus=8, load=2.0, keep_free=1) == 6
+    assert idle_threads() >= 1
