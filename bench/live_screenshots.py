@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "core"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "helpers"))
 from live_helpers import background, cmu_shot, place  # noqa: E402
 
 

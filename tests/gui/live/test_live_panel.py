@@ -7,12 +7,17 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from live_helpers import (  # tests/helpers is on sys.path (tests/conftest.py)
+    background,
+    cmu_shot,
+    place,
+    pose_run,
+    unseen_shots,
+)
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtMultimedia import QVideoFrame
@@ -21,9 +26,6 @@ from faceviz_gui.core.data.photos import load_photo_folder
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.pages.live.page import LivePanel
 from faceviz_gui.gui.pages.live.photos import COLUMNS
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
-from live_helpers import background, cmu_shot, place, pose_run, unseen_shots  # noqa: E402
 
 
 @pytest.fixture

@@ -2,20 +2,15 @@
 a click on a confusion-matrix cell lists exactly that cell's photos, a second click all."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import cv2
 import pytest
 from geometry import assert_apart, assert_shown_whole, wait_laid_out
+from live_helpers import background  # tests/helpers is on sys.path (tests/conftest.py)
 from PySide6.QtCore import Qt
 
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.pages.live.page import LivePanel
 from faceviz_gui.gui.pages.live.photos import COLUMNS, WRONG
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
-from live_helpers import background  # noqa: E402
 
 
 @pytest.fixture

@@ -4,17 +4,14 @@ boxes on the video are explained beside it. Driven with a real mp4 through QMedi
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import cv2
 import pytest
+from live_helpers import background  # tests/helpers is on sys.path (tests/conftest.py)
 
 from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.pages.live.page import LivePanel
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
-from live_helpers import background  # noqa: E402
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 TINY = "tiny"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 
 def out_dir(tmp_path) -> Path:
