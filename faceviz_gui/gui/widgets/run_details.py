@@ -28,7 +28,8 @@ from faceviz_gui.gui.widgets.split_words import (
 )
 
 STATE_COLORS = {"done": "#1a7f37", "running": "#2f6fdf", "paused": "#7c3aed", "stopped": "#b7791f",
-                "failed": "#b42318", "created": "#6b7280", "unknown": "#6b7280"}
+                "failed": "#b42318", "created": "#6b7280", "unknown": "#6b7280",
+                "interrupted": "#b7791f", "damaged": "#b42318"}
 
 
 def accuracy_color(acc: float) -> QColor:
@@ -153,7 +154,8 @@ class RunDetails(QWidget):
         st = run.status
         ev = run.evaluation() or {}
         self.title.setText(run.id)
-        state = st.get("state", "unknown")
+        # shown_state, not the saved one: a run whose trainer was killed says "interrupted".
+        state = run.shown_state
         if paused and state == "running":
             state = "paused"
         color = STATE_COLORS.get(state, "#6b7280")
@@ -170,7 +172,8 @@ class RunDetails(QWidget):
             self.fields[key].setText(text)
         acc = ev.get("accuracy")
         waiting = {"running": "training…", "paused": "paused (held in memory)",
-                   "created": "starting…", "stopped": "not tested yet", "failed": "failed"}
+                   "created": "starting…", "stopped": "not tested yet", "failed": "failed",
+                   "interrupted": "interrupted: its training process is gone (Resume continues it)"}
         trained = training_people(run) if acc is not None else None
         tested = sorted(ev.get("per_person") or {})
         self.accuracy.setText(f"{percent(acc)} test accuracy" if acc is not None
