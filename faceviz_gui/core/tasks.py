@@ -83,6 +83,20 @@ class RecordingReporter(CallbackReporter):
         return [r for r in self.reports if r.get("kind") == kind]
 
 
+class SideReporter:
+    """Tags each report with the run it is about ("a" or "b"): two runs worked on side by side
+    (compare, diagnose A and B) may name the same layer or stage."""
+
+    def __init__(self, reporter: Reporter, side: str):
+        self._r, self._side = reporter, side
+
+    def report(self, **values: Any) -> None:
+        self._r.report(side=self._side, **values)
+
+    def should_stop(self) -> bool:
+        return self._r.should_stop()
+
+
 class Throttle:
     """True at most once per ``interval`` seconds; jobs use it to report ~10 times a second."""
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from faceviz_gui.core.maps.maptypes import FilterMap
 from faceviz_gui.gui.widgets.image_canvas import ImageCanvas, KernelView
 from faceviz_gui.gui.widgets.image_utils import COLORMAPS, to_qimage
+from faceviz_gui.gui.widgets.top_nine import TopNine
 
 
 def _section(text: str) -> QLabel:
@@ -110,19 +110,9 @@ class MapDetail(QScrollArea):
         lay.addWidget(self.kernel, 0, Qt.AlignmentFlag.AlignHCenter)
 
         lay.addWidget(_section("Top 9 images that excite it"))
-        self.top_note = QLabel("")
-        self.top_note.setStyleSheet("color: #5b6472;")
-        self.top_note.setWordWrap(True)
-        lay.addWidget(self.top_note)
-        grid = QGridLayout()
-        grid.setSpacing(4)
-        self.top: list[ImageCanvas] = []
-        for i in range(9):
-            c = ImageCanvas(min_size=QSize(84, 80))
-            c.setMinimumHeight(80)
-            grid.addWidget(c, i // 3, i % 3)
-            self.top.append(c)
-        lay.addLayout(grid)
+        self.tops = TopNine(QSize(84, 80))
+        self.top = self.tops.cells
+        lay.addWidget(self.tops)
         lay.addStretch(1)
         self._map: FilterMap | None = None
         self._image: np.ndarray | None = None
@@ -214,18 +204,8 @@ class MapDetail(QScrollArea):
         self.kernel_title.setVisible(kernel is not None)
 
     def set_top_images(self, items, note: str = "") -> None:
-        """``items``: up to nine (image (H, W) in [0, 1], box (x0, y0, x1, y1) or None, caption).
-
-        None shows ``note`` (e.g. "Finding the images…") with empty cells."""
-        self.top_note.setText(note)
-        self.top_note.setVisible(bool(note))
-        items = list(items or [])
-        for i, c in enumerate(self.top):
-            if i < len(items):
-                img, box, caption = items[i]
-                c.set_image(to_qimage(img), [box] if box is not None else [], caption)
-            else:
-                c.set_placeholder("")
+        """``items``: up to nine (image, box or None, caption); None shows ``note`` alone."""
+        self.tops.set_items(items, note)
 
     def top_count(self) -> int:
-        return sum(c.image() is not None for c in self.top)
+        return self.tops.count()

@@ -3,19 +3,7 @@ folder, and the report written."""
 from __future__ import annotations
 
 from faceviz_gui.core.errors import FaceVizError
-
-
-class _SideReporter:
-    """Tags reports with the run they are about ("a" or "b")."""
-
-    def __init__(self, reporter, side: str):
-        self._r, self._side = reporter, side
-
-    def report(self, **values):
-        self._r.report(side=self._side, **values)
-
-    def should_stop(self) -> bool:
-        return self._r.should_stop()
+from faceviz_gui.core.tasks import SideReporter
 
 
 def _one(context, run, root, crop_faces, method, reporter, folder=None):
@@ -42,11 +30,11 @@ def diagnose_job(context, run_a, run_b, root, crop_faces: bool, method: str = "g
                  reporter=None):
     """(diagnosis of A, diagnosis of B or None); B reuses A's read of the folder when the two
     networks take the same input for the same task."""
-    a = _one(context, run_a, root, crop_faces, method, _SideReporter(reporter, "a"))
+    a = _one(context, run_a, root, crop_faces, method, SideReporter(reporter, "a"))
     if run_b is None or a.stopped or reporter.should_stop():
         return a, None
     same = (run_b.spec.input_size == run_a.spec.input_size and run_b.spec.task == run_a.spec.task)
-    b = _one(context, run_b, root, crop_faces, method, _SideReporter(reporter, "b"),
+    b = _one(context, run_b, root, crop_faces, method, SideReporter(reporter, "b"),
              folder=a.folder if same else None)
     return a, b
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from faceviz_gui.core.attention.methods import overlay
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
 from faceviz_gui.gui.widgets.image_canvas import ImageCanvas
 from faceviz_gui.gui.widgets.image_utils import to_qimage
+from faceviz_gui.gui.widgets.top_nine import TopNine
 
 
 def _titled(title: str, body, tip: str) -> QWidget:
@@ -60,26 +61,14 @@ class LayerDetail(QWidget):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.activation = ImageCanvas(min_size=QSize(64, 60), smooth=False)
         self.happymap = ImageCanvas(min_size=QSize(64, 60))
-        self.top_note = QLabel("")
-        self.top_note.setStyleSheet("color: #5b6472;")
-        self.top_note.setWordWrap(True)
-        grid = QGridLayout()
-        grid.setSpacing(3)
-        self.top: list[ImageCanvas] = []
-        for i in range(9):
-            c = ImageCanvas(min_size=QSize(32, 30))
-            grid.addWidget(c, i // 3, i % 3)
-            self.top.append(c)
-        tops = QVBoxLayout()
-        tops.setSpacing(2)
-        tops.addWidget(self.top_note)
-        tops.addLayout(grid, 1)
+        self.tops = TopNine(QSize(32, 30), spacing=3)
+        self.top = self.tops.cells
         row = QHBoxLayout()
         row.setSpacing(10)
         row.addWidget(_titled("Activation", self.activation, "The unit's activation over the "
                               "face crop, on the layer's colour scale"), 1)
         row.addWidget(_titled("HappyMap", self.happymap, "The input that excites the unit most"), 1)
-        row.addWidget(_titled("Top 9", tops, "The nine probe-set images that excite it most, "
+        row.addWidget(_titled("Top 9", self.tops, "The nine probe-set images that excite it most, "
                               "boxed where they do"), 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 4, 4)
@@ -107,16 +96,7 @@ class LayerDetail(QWidget):
             self.happymap.set_image(to_qimage(image), caption=note)
 
     def set_top_images(self, items, note: str = "") -> None:
-        """``items``: up to nine (image (H, W) in [0, 1], box (x0, y0, x1, y1) or None, caption)."""
-        self.top_note.setText(note)
-        self.top_note.setVisible(bool(note))
-        items = list(items or [])
-        for i, c in enumerate(self.top):
-            if i < len(items):
-                img, box, caption = items[i]
-                c.set_image(to_qimage(img), [box] if box is not None else [], caption)
-            else:
-                c.set_placeholder("")
+        self.tops.set_items(items, note)
 
     def top_count(self) -> int:
-        return sum(c.image() is not None for c in self.top)
+        return self.tops.count()
