@@ -56,3 +56,18 @@ def test_thread_count_comes_from_the_idle_cores():
     assert idle_threads(cpus=8, load=30.0) == 1
     assert idle_threads(cpus=8, load=2.0, keep_free=1) == 6
     assert idle_threads() >= 1
+
+
+def test_cheap_first_conv_gradient_with_padding_equals_conv2d():
+    from faceviz_gui.core.maps import mapops
+    gen = torch.Generator().manual_seed(0)
+    for pad in (0, 1, 2):
+        weight, bias = torch.randn(8, 1, 3, 3, generator=gen), torch.randn(8, generator=gen)
+        x = torch.rand(3, 1, 13, 11, generator=gen).contiguous(memory_format=torch.channels_last)
+        x.requires_grad_(True)
+        ours = mapops._GreyConv.apply(x, weight, bias, (pad, pad))
+        theirs = torch.nn.functional.conv2d(x, weight, bias, padding=pad)
+        w = torch.randn(theirs.shape, generator=gen)
+        g_ours, = torch.autograd.grad((ours * w).sum(), x)
+        g_theirs, = torch.autograd.grad((theirs * w).sum(), x)
+        torch.testing.assert_close(g_ours, g_theirs, atol=1e-5, rtol=1e-4)
