@@ -37,7 +37,9 @@ class FaceStandardize(nn.Module):
     REGION = (0.30, 0.30, 0.70, 0.72)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2:]
+        # plain ints: under tracing (export-model) shapes are tensors, which round() refuses;
+        # the input size is fixed per network, so constants are right
+        h, w = (int(v) for v in x.shape[-2:])
         x0, y0, x1, y1 = self.REGION
         face = x[..., int(y0 * h):int(round(y1 * h)), int(x0 * w):int(round(x1 * w))]
         mean = face.mean(dim=(1, 2, 3), keepdim=True)

@@ -64,6 +64,12 @@ class FaceNet(nn.Module):
             layers.append(layer)
         self.layers = nn.ModuleList(layers)
         self.decision_layer = layers[-1].name
+        # [preprocess] flip_average: output i of the mirror image is output mirror[i] of the
+        # image (left and right swap). None: a plain network, as every older run is.
+        self.mirror: list[int] | None = None
+        if spec.preprocess.flip_average:
+            swap = {"left": "right", "right": "left"}
+            self.mirror = [spec.classes.index(swap.get(c, c)) for c in spec.classes]
 
     # -- structure -----------------------------------------------------------------------
     @property
@@ -95,10 +101,20 @@ class FaceNet(nn.Module):
 
     # -- running ---------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (or the linear output of an MSE model): softmax is left to the loss."""
+        """Logits (or the linear output of an MSE model): softmax is left to the loss.
+        With ``mirror`` and in eval mode, the mean of the image's and its mirror image's
+        (left and right swapped): one batch of both, so evaluation, photo folders, maps and
+        the live pipeline (which runs the layers itself, see merge_mirrored) all agree."""
+        if self.mirror is not None and not self.training:
+            x = torch.cat([x, x.flip(-1)])
         for l in self.layers:
             x = l(x)
-        return x
+        return self.merge_mirrored(x) if self.mirror is not None and not self.training else x
+
+    def merge_mirrored(self, out: torch.Tensor) -> torch.Tensor:
+        """Outputs of [images; their mirror images] -> the averaged outputs of the images."""
+        n = out.shape[0] // 2
+        return (out[:n] + out[n:, self.mirror]) / 2
 
     def forward_to(self, x: torch.Tensor, name: str, pre_activation: bool = True) -> torch.Tensor:
         """Run only as far as layer ``name`` and return its (pre-)activation."""

@@ -78,6 +78,8 @@ class PreprocessSpec:
                               # "face": the same by the face region's statistics
     framing: str = "cmu"      # training images: "cmu" as shot; "finder": as the live
                               # face finder crops them (training/face_crops.py)
+    flip_average: bool = False  # predict from the image and its mirror (left and right
+                                # swapped), averaged: nets.FaceNet.forward, eval mode only
 
 
 @dataclass
@@ -144,7 +146,7 @@ class ExperimentSpec:
 
 
 _LATER_FIELDS = (("augment", "gamma"), ("augment", "background"), ("preprocess", "normalize"),
-                 ("preprocess", "framing"))
+                 ("preprocess", "framing"), ("preprocess", "flip_average"))
 _DEFAULTS = {"augment": dataclasses.asdict(AugmentSpec()),
              "preprocess": dataclasses.asdict(PreprocessSpec())}
 
@@ -268,6 +270,10 @@ def validate(spec: ExperimentSpec) -> None:
         raise SpecError(s, "augment.background", "must be a chance in [0, 1]")
     _choice(spec.preprocess.normalize, PREPROCESS_NORMALIZE, s, "preprocess.normalize")
     _choice(spec.preprocess.framing, ("cmu", "finder"), s, "preprocess.framing")
+    if spec.preprocess.flip_average and not {"left", "right"} <= set(spec.classes):
+        raise SpecError(s, "preprocess.flip_average",
+                        "needs a task with both left and right classes (pose): a mirror image "
+                        "of a left face is a right one")
     h, w = spec.input_size
     flat = False
     for i, layer in enumerate(spec.layers):
