@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
+from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.gui import settings as keys
 
 PROBE_ENV = "FACEVIZ_STARTUP_PROBE"
@@ -93,7 +94,10 @@ def run_app(argv: list[str]) -> int:
     from faceviz_gui.gui.shell.main_window import MainWindow
     settings = keys.app_settings()
     source = args.data or os.environ.get("FACEVIZ_DATA") or keys.text(settings, keys.DATA_SOURCE) or None
-    context = AppContext(runs_root=args.runs, data_source=source, settings=settings)
+    try:
+        context = AppContext(runs_root=args.runs, data_source=source, settings=settings)
+    except FaceVizError as exc:  # FACEVIZ_HOME or --runs is a file, say: one line, no traceback
+        return startup_error(str(exc))
     # None lets the warm-up job resolve the default (the user's CMU copy, else synthetic).
     probing = bool(os.environ.get(PROBE_ENV))
     window = MainWindow(context, resolve_source=source is None, warm_up=not probing)
@@ -105,6 +109,16 @@ def run_app(argv: list[str]) -> int:
         window.firstPainted.connect(probe, Qt.ConnectionType.QueuedConnection)
     window.show()
     return app.exec()
+
+
+def startup_error(message: str) -> int:
+    """Say why the app cannot start, on stderr and in a dialog, and give the exit status."""
+    from PySide6.QtWidgets import QMessageBox
+    print(f"faceviz-gui: error: {message}", file=sys.stderr, flush=True)
+    QMessageBox.critical(None, "FaceViz cannot start",
+                         f"{message}.\n\nPoint FACEVIZ_HOME (or --runs) at a folder, or unset it "
+                         "to use your user data folder.")
+    return 2
 
 
 def main() -> int:
