@@ -18,8 +18,13 @@ from faceviz_gui.core.training.specs import TASK_CLASSES
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """The model's outputs (probabilities for softmax models) for [0, 1] images (N, H, W)."""
+def predict(model: torch.nn.Module, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """The model's outputs (probabilities for softmax models) for [0, 1] images (N, H, W).
+
+    Batches of 64 and channels-last input: 256 images at once ran 2x slower per image on the
+    2-core EPYC (their activations spill the caches), and a one-channel image in the default
+    layout sends oneDNN down its slow path (bench/predict.py).
+    """
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -27,7 +32,7 @@ def predict(model: torch.nn.Module, images: np.ndarray, batch_size: int = 256) -
         outs = []
         for start in range(0, len(images), batch_size):
             x = torch.from_numpy(np.ascontiguousarray(images[start:start + batch_size]))
-            x = normalize(x.to(device=device, dtype=torch.float32)).unsqueeze(1)
+            x = normalize(x.to(device=device, dtype=torch.float32)).unsqueeze(-1).permute(0, 3, 1, 2)
             out = model(x)
             if hasattr(model, "probabilities"):
                 out = model.probabilities(out)
@@ -39,7 +44,7 @@ def predict(model: torch.nn.Module, images: np.ndarray, batch_size: int = 256) -
 
 
 def evaluate(model: torch.nn.Module, faceset: FaceSet, task: str,
-             batch_size: int = 256) -> dict[str, Any]:
+             batch_size: int = 64) -> dict[str, Any]:
     """Accuracy, n, per_person {person: {accuracy, n}}, confusion (rows true, columns
     predicted), classes, and per image: paths, people, labels, predictions, probabilities."""
     classes = list(TASK_CLASSES[task])

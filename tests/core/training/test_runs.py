@@ -54,7 +54,11 @@ def test_weights_save_load_and_hash(tmp_path, spec):
     loaded = run.load_model()
     assert not loaded.training
     x = torch.randn(2, 1, 30, 32)
-    assert torch.equal(loaded(x), model.eval()(x))
+    # The same weights (bit for bit); the loaded model is channels-last, so oneDNN sums in
+    # another order and the outputs agree to rounding only.
+    assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
+    assert loaded.layers[0].op.weight.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(loaded(x), model.eval()(x), rtol=1e-5, atol=1e-6)
     run.save_weights(build_model(spec, seed=1))
     assert run.weights_hash != h1  # the cache key follows the weights
 

@@ -65,7 +65,9 @@ def test_reports_batches_epochs_and_a_usable_state_dict(tmp_path, synthetic_smal
     model.load_state_dict(epochs[-1]["state_dict"])
     saved = result.run.load_model()
     x = torch.randn(4, 1, 30, 32)
-    assert torch.equal(model.eval()(x), saved(x))
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), saved.state_dict().values()))
+    # saved is channels-last (Run.load_model): another summation order, same to rounding
+    torch.testing.assert_close(model.eval()(x), saved(x), rtol=1e-5, atol=1e-6)
     assert all(v.device.type == "cpu" for v in epochs[-1]["state_dict"].values())
 
 
