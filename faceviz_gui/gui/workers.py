@@ -143,12 +143,22 @@ class JobWorker(QRunnable):
         try:
             result = self._fn(*self._args, reporter=reporter, **self._kwargs)
         except FaceVizError as exc:
-            self.signals.failed.emit(str(exc))
+            _emit(self.signals.failed, str(exc))
         except Exception as exc:  # a bug: keep the last frames for the message box
             tb = traceback.format_exc(limit=4)
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}\n\n{tb}")
+            _emit(self.signals.failed, f"{type(exc).__name__}: {exc}\n\n{tb}")
         else:
-            self.signals.finished.emit(result)
+            _emit(self.signals.finished, result)
         finally:
             self.running = False
-            self.signals.done.emit()
+            _emit(self.signals.done)
+
+
+def _emit(signal, *args) -> None:
+    """Emit, unless the app has already torn the signals down (a job that outlives its app at
+    exit): nobody is left to tell, and the error would only print a traceback."""
+    try:
+        signal.emit(*args)
+    except RuntimeError as exc:
+        if "deleted" not in str(exc):
+            raise
