@@ -99,6 +99,10 @@ def main() -> int:
         img = QImage(rgb.data, 640, 480, 640 * 3, QImage.Format.Format_RGB888).copy()
         panel.source.sink.setVideoFrame(QVideoFrame(img))
         wait(app, lambda: panel.results > n)
+    lv = panel.layers   # the layer view under the frame: its most active filter, finished
+    lv.sort.setChecked(True)
+    lv.grid.set_current(lv.grid.order()[0])
+    wait(app, lambda: lv.detail.happymap.image() is not None and lv.detail.top_count() == 9, 300)
     panel.grab().save(str(out / "live_video.png"))
     panel.evaluate(folder)
     wait(app, lambda: panel.photos.evaluation is not None, 180)
