@@ -15,7 +15,6 @@ Last line: recall_before=<f> recall_after=<f> noface_ms_before=<f> noface_ms_aft
 from __future__ import annotations
 
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -26,19 +25,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))
 from live_helpers import background, cmu_shot, place, shots  # noqa: E402
 
+from faceviz_gui.core.cpu import cpu_name  # noqa: E402
 from faceviz_gui.core.live.faces import FaceDetector  # noqa: E402
 
 POSES = ("straight", "left", "right", "up")
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def face_frames(cmu: Path):

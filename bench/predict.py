@@ -14,7 +14,6 @@ Times are milliseconds per image; the ratio is against "before". Last line: key=
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import sys
 import time
@@ -25,6 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from faceviz_gui.core.cpu import cpu_name  # noqa: E402
 from faceviz_gui.core.data.faceset import normalize  # noqa: E402
 from faceviz_gui.core.training.evaluation import predict  # noqa: E402
 from faceviz_gui.core.training.nets import build_model  # noqa: E402
@@ -40,16 +40,6 @@ def predict_nchw(model, images: np.ndarray, batch_size: int) -> np.ndarray:
         out = model(x)
         outs.append(model.probabilities(out) if hasattr(model, "probabilities") else out)
     return torch.cat(outs).numpy()
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ Prints a Markdown table and a final key=value line.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import time
@@ -19,17 +18,9 @@ from pathlib import Path
 
 import torch
 
+from faceviz_gui.core.cpu import cpu_name
+
 EXPERIMENTS = ("experiment0", "ex1-1", "ex1-2", "ex1-3", "ex1-4", "ex1-5", "ex1-6")
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def parent_run(name: str, data: str, reuse: bool):

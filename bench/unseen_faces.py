@@ -16,7 +16,6 @@ Last line: run=<id> task=<task> cmu=<acc> cmu_crop=<acc> webcam=<acc> studio=<ac
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from unseen_sets import CMU_DIR, HELD_OUT, STUDIO_DIR, cmu_full_set, webcam_set  # noqa: E402
 
+from faceviz_gui.core.cpu import cpu_name  # noqa: E402
 from faceviz_gui.core.data.cmu import load_cmu  # noqa: E402
 from faceviz_gui.core.live.faces_folder import crop_folder  # noqa: E402
 from faceviz_gui.core.training.evaluation import evaluate  # noqa: E402
@@ -34,16 +34,6 @@ from faceviz_gui.core.training.runs import find_run  # noqa: E402
 from faceviz_gui.core.training.specs import find_spec  # noqa: E402
 
 SETS = ("cmu", "cmu_crop", "webcam", "studio")
-
-
-def cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def train(spec_name: str, runs: Path, epochs: int | None):

@@ -15,3 +15,16 @@ def idle_threads(cpus: int | None = None, load: float | None = None, keep_free: 
         except (OSError, AttributeError):
             load = 0.0
     return max(1, min(cpus - keep_free, round(cpus - load)))
+
+
+def cpu_name() -> str:
+    """The CPU's model name, for benchmark tables: these machines differ (one was 5x slower)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "unknown CPU"
