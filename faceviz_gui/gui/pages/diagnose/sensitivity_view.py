@@ -8,6 +8,10 @@ from PySide6.QtCore import Qt
 A_COLOUR, B_COLOUR, TRAIN_COLOUR = "#1f77b4", "#d62728", "#9a9a9a"
 BAND = (120, 200, 120, 60)
 COLUMNS = 4
+# Axis words short enough for a quarter-width plot (the factor's label says it in full).
+AXIS_WORDS = {"blur": "Gaussian sigma, px", "background": "added outside face",
+              "brightness": "added to pixels", "match": "0 = as is, 1 = matched",
+              "framing": "crop: tight &lt; 1 &lt; loose"}
 
 
 class SensitivityView(pg.GraphicsLayoutWidget):
@@ -40,9 +44,14 @@ class SensitivityView(pg.GraphicsLayoutWidget):
             p.setYRange(0, 1.02, padding=0)
             p.setMouseEnabled(False, False)
             p.hideButtons()
-            unit = f.label.split(" (", 1)[1].rstrip(")") if " (" in f.label else ""
+            unit = AXIS_WORDS.get(name) or (f.label.split(" (", 1)[1].rstrip(")") if " (" in f.label else "")
             p.getAxis("bottom").setLabel(f"<span style='font-size:8pt'>{unit}</span>")
             p.getAxis("bottom").enableAutoSIPrefix(False)
+            # Ticks at the ends and the identity only: automatic ticks ran together ("0.81.01.2")
+            # in a quarter-width plot.
+            ends = sorted({min(f.values), f.identity, max(f.values)})
+            p.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in ends], []])
+            p.getAxis("bottom").setStyle(hideOverlappingLabels=False)  # it dropped the end ticks
             for ax in ("left", "bottom"):
                 p.getAxis(ax).setPen(pg.mkPen("#9aa2ae"))
                 p.getAxis(ax).setTextPen(pg.mkPen("#3b4350"))
@@ -68,6 +77,6 @@ class SensitivityView(pg.GraphicsLayoutWidget):
                 self.curves[(name, "b")] = p.plot(
                     cb.values, getattr(cb, m), symbol="t", symbolSize=5, symbolBrush=B_COLOUR,
                     pen=pg.mkPen(B_COLOUR, width=2, style=Qt.PenStyle.DashLine))
-            p.setXRange(min(c.values), max(c.values), padding=0.04)
+            p.setXRange(min(c.values), max(c.values), padding=0.08)
             self.plots[name] = p
         self.metric_words = words
