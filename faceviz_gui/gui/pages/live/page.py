@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 
 from faceviz_gui.core.attention.methods import METHOD_NAMES, overlay
 from faceviz_gui.core.data.imageload import IMAGE_SUFFIXES, decode_image
-from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.errors import FaceVizError, shown
 from faceviz_gui.core.live.faces import crop_rect
 from faceviz_gui.core.live.pipeline import VIDEO_SUFFIXES
 from faceviz_gui.core.live.save import save_example, save_snapshot
@@ -228,6 +228,7 @@ class LivePanel(QWidget):
             caption=f"{r.crop.shape[1]}x{r.crop.shape[0]} · {name}")
 
     def show_message(self, text: str) -> None:
+        text = shown(text)  # may name a photo whose name is not UTF-8: Qt would drop its bytes
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
         if text and self.frame is None:

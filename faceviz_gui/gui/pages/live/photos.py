@@ -5,6 +5,10 @@ into pixmaps. Wrong rows are tinted (only labelled ones: an unlabelled photo is 
 nor wrong), skipped files are listed with their reason, and the table exports to CSV with the
 same columns `faceviz eval --crop-faces` reports. The table sorts by any column and filters by
 text and by outcome; clicking a confusion-matrix cell shows just that cell's photos.
+
+Paths and person names go through errors.shown before Qt sees them: a name that is not UTF-8
+on disk holds surrogate escapes, which Qt drops without a word ('caf\\xe9.png' would show as
+'caf.png', two such files alike), so they are shown as \\xNN escapes, as the CLI and CSV do.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceviz_gui.core.attention.methods import overlay
+from faceviz_gui.core.errors import shown
 from faceviz_gui.gui.pages.live.video_source import rgb_to_qimage
 from faceviz_gui.gui.widgets.confusion import ConfusionMatrixView
 from faceviz_gui.gui.widgets.elided_label import ElidedLabel
@@ -167,7 +172,7 @@ class PhotoResults(QWidget):
 
     # -- content ---------------------------------------------------------------------------
     def show_busy(self, text: str) -> None:
-        self.summary.setText(text)
+        self.summary.setText(shown(text))  # names the folder, which may not be UTF-8
 
     def set_evaluation(self, ev) -> None:
         self.evaluation = ev
@@ -189,7 +194,7 @@ class PhotoResults(QWidget):
         people = s.get("per_person", {})
         self.people.setRowCount(len(people))
         for i, (person, v) in enumerate(sorted(people.items())):
-            for j, text in enumerate((person, str(v["n"]), f"{100 * v['accuracy']:.0f}%")):
+            for j, text in enumerate((shown(person), str(v["n"]), f"{100 * v['accuracy']:.0f}%")):
                 self.people.setItem(i, j, QTableWidgetItem(text))
         self.confusion.set_data(s.get("confusion"), ev.classes)
         self.skipped.clear()
@@ -197,8 +202,8 @@ class PhotoResults(QWidget):
         self.skipped_label.setVisible(bool(ev.skipped))
         self.skipped.setVisible(bool(ev.skipped))
         for sk in ev.skipped:
-            self.skipped.addItem(f"{sk.path.rsplit('/', 1)[-1]}: {sk.reason}")
-            self.skipped.item(self.skipped.count() - 1).setToolTip(f"{sk.path}\n{sk.reason}")
+            self.skipped.addItem(shown(f"{sk.path.rsplit('/', 1)[-1]}: {sk.reason}"))
+            self.skipped.item(self.skipped.count() - 1).setToolTip(shown(f"{sk.path}\n{sk.reason}"))
         if ev.skipped:  # as tall as its first few lines: the per-person table keeps the room
             rows = min(len(ev.skipped), 3)
             self.skipped.setMaximumHeight(self.skipped.sizeHintForRow(0) * rows
@@ -219,18 +224,18 @@ class PhotoResults(QWidget):
         for i, r in enumerate(rows):
             att = overlay(r.crop, r.heatmap, self.opacity) if r.heatmap is not None else r.crop
             thumb = r.thumbnail if r.thumbnail is not None else r.crop
-            cells = [("", thumb), ("", r.crop), ("", att), (r.person, None),
+            cells = [("", thumb), ("", r.crop), ("", att), (shown(r.person), None),
                      (r.true or "–", None), (r.predicted, None), (f"{r.confidence:.2f}", None),
                      ("found" if r.face_box is not None else "centre crop", None),
-                     (os.path.relpath(r.path, base) if base else r.path, None)]
+                     (shown(os.path.relpath(r.path, base) if base else r.path), None)]
             for j, (text, img) in enumerate(cells):
                 item = _SortItem(text, r.confidence) if j == COLUMNS.index("Confidence") \
                     else QTableWidgetItem(text)
                 if img is not None:
                     item.setData(Qt.ItemDataRole.DecorationRole, _pixmap(img))
                 item.setData(ROW, i)
-                item.setToolTip(r.path if r.labelled else
-                                f"{r.path}\nNot labelled (not in a left/right/straight/up "
+                item.setToolTip(shown(r.path) if r.labelled else
+                                f"{shown(r.path)}\nNot labelled (not in a left/right/straight/up "
                                 "folder): a prediction only, neither right nor wrong")
                 if r.labelled and not r.correct:  # only a labelled photo can be wrong
                     item.setBackground(QBrush(WRONG))
@@ -262,7 +267,7 @@ class PhotoResults(QWidget):
             return
         words = self.filter_text.text().strip().lower()
         outcome = self.outcome.currentData()
-        shown = 0
+        visible = 0
         for t in range(self.table.rowCount()):
             r = self.row_of(t)
             ok = (outcome == "all" or (outcome == "unlabelled" and not r.labelled)
@@ -270,15 +275,16 @@ class PhotoResults(QWidget):
             if ok and self.cell is not None:
                 ok = (r.true, r.predicted) == self.cell
             if ok and words:
-                ok = words in " ".join((r.person, r.true, r.predicted, r.path)).lower()
+                # as the table shows it: typing the \xNN of a name not UTF-8 finds it
+                ok = words in shown(" ".join((r.person, r.true, r.predicted, r.path))).lower()
             self.table.setRowHidden(t, not ok)
-            shown += ok
+            visible += ok
         total = self.table.rowCount()
         # the chosen cell is framed in the matrix; its names are in the tooltip
-        self.shown.setText(f"{shown} of {total} photos" if shown < total else f"{total} photos")
+        self.shown.setText(f"{visible} of {total} photos" if visible < total else f"{total} photos")
         if self.cell:
             self.shown.setToolTip(f"true {self.cell[0]}, predicted {self.cell[1]}")
-        self.show_all.setVisible(shown < total)
+        self.show_all.setVisible(visible < total)
 
     def _path_base(self) -> str:
         """The folder paths are shown from: the opened folder, else the photos' common one."""
