@@ -106,18 +106,13 @@ def run_images(run, data: FaceSet | None = None, n_train: int = 200, n_test: int
                seed: int = 0) -> tuple[ImageSet, ImageSet | None]:
     """A sample of the run's training split and of its test split (None if it has none),
     rebuilt from split.json and its data source (or ``data`` when given)."""
-    from faceviz_gui.core.training.evaluation import select_by_paths
+    from faceviz_gui.core.training.evaluation import run_data, select_by_paths
     from faceviz_gui.core.training.face_crops import framed_for
 
     split = run.split
     if not split or not split.get("train"):
         raise RunError(f"run {run.id} has no split.json: its training images are unknown")
-    if data is None:
-        from faceviz_gui.core.data import sources
-        source = run.status.get("data", "")
-        if not source:
-            raise RunError(f"run {run.id} does not record its data source")
-        data = sources.load_source(source, run.spec.scale)
+    data = run_data(run, data)
     size = tuple(run.spec.input_size)
     rng = np.random.default_rng(seed)
     sets = []

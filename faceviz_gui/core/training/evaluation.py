@@ -95,14 +95,20 @@ def run_test_set(run, data: FaceSet | None = None) -> FaceSet:
     split = run.split
     if not split or "test" not in split:
         raise RunError(f"run {run.id} has no split.json; evaluate it with --data instead")
-    if data is None:
-        from faceviz_gui.core.data import sources as data_mod
-        source = run.status.get("data", "")
-        if not source:
-            raise RunError(f"run {run.id} does not record its data source; use --data")
-        data = data_mod.load_source(source, run.spec.scale)
+    data = run_data(run, data, "; use --data")
     from faceviz_gui.core.training.face_crops import framed_for
     return framed_for(run.spec, select_by_paths(data, split["test"], "test"))
+
+
+def run_data(run, data: FaceSet | None = None, hint: str = "") -> FaceSet:
+    """``data`` if given, else the data source the run trained on, at its scale."""
+    if data is not None:
+        return data
+    source = run.status.get("data", "")
+    if not source:
+        raise RunError(f"run {run.id} does not record its data source{hint}")
+    from faceviz_gui.core.data import sources
+    return sources.load_source(source, run.spec.scale)
 
 
 def format_report(result: dict[str, Any]) -> str:
