@@ -90,3 +90,14 @@ def test_run_test_set_rebuilds_the_runs_own_test_split(trained_run, synthetic_sm
                                     if r.person != test.records[0].person])
     with pytest.raises(DataError, match="not in"):
         run_test_set(trained_run, fewer)
+
+
+def test_a_run_without_its_data_source_says_so(tmp_path):
+    import json
+
+    from faceviz_gui.core.training.runs import create_run
+    from faceviz_gui.core.training.specs import find_spec
+    run = create_run(find_spec("experiment0"), tmp_path)
+    (run.path / "split.json").write_text(json.dumps({"train": ["a.pgm"], "test": ["b.pgm"]}))
+    with pytest.raises(RunError, match="does not record its data source; use --data"):
+        run_test_set(run)
