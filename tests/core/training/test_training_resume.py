@@ -84,7 +84,11 @@ def test_a_run_another_live_process_trains_is_not_resumed(tmp_path, synthetic_sm
     import os
     import socket
     run = fit(spec3(), synthetic_small, StopAfter(2), runs_root=tmp_path, device="cpu").run
-    run.set_status(state="running", pid=os.getppid(), host=socket.gethostname())
+    # another live trainer records its own pid and start time (a stale pid_start would read as
+    # a reused pid: the test passed only when the parent started in the same clock tick)
+    from faceviz_gui.core import locks
+    run.set_status(state="running", pid=os.getppid(), host=socket.gethostname(),
+                   pid_start=locks.process_start(os.getppid()))
     with pytest.raises(RunError, match="still being trained"):
         resume(run, synthetic_small, device="cpu")
     run.set_status(host="another-machine")  # its pid means nothing here: resumable
