@@ -112,7 +112,8 @@ def run_images(run, data: FaceSet | None = None, n_train: int = 200, n_test: int
     split = run.split
     if not split or not split.get("train"):
         raise RunError(f"run {run.id} has no split.json: its training images are unknown")
-    data = run_data(run, data)
+    from faceviz_gui.core.training.synthetic_mix import with_synthetic
+    data = with_synthetic(run_data(run, data), run.spec)  # [data] synthetic people: training
     size = tuple(run.spec.input_size)
     rng = np.random.default_rng(seed)
     sets = []

@@ -82,6 +82,8 @@ def prepare(parent: Run, data: FaceSet | None = None, reporter: Reporter | None 
         reporter.report(kind="stage", message=f"loading {source}")
         from faceviz_gui.core.data.sources import load_source
         data = load_source(source, parent.spec.scale)
+    from faceviz_gui.core.training.synthetic_mix import with_synthetic
+    data = with_synthetic(data, parent.spec)  # [data] synthetic people: in its training split
     split = {part: _indices(data, paths, part) for part, paths in split_paths.items()}
     reporter.report(kind="stage", message="measuring the units on the training images")
     act = activity_mod.measure(model, data.images[split["train"]])

@@ -32,6 +32,7 @@ from faceviz_gui.core.training.loop import loss_fn, make_optimizer, train_loop  
 from faceviz_gui.core.training.nets import build_model
 from faceviz_gui.core.training.runs import Run, create_run, find_run, load_weights
 from faceviz_gui.core.training.specs import ExperimentSpec, validate
+from faceviz_gui.core.training.synthetic_mix import mix_into_training, with_synthetic
 from faceviz_gui.core.training.transfer import apply_transfer, freeze
 
 
@@ -83,6 +84,9 @@ def fit(spec: ExperimentSpec, data: FaceSet, reporter: Reporter | None = None, *
     data = framed_for(spec, data, reporter)  # [preprocess] framing: as the live finder crops
     reporter.report(kind="stage", message="splitting the data")
     split = _split(data, spec)
+    # [data] synthetic_people: appended to training after the split, so val and test are
+    # the very images they would be without them
+    data, split = mix_into_training(data, split, spec, reporter)
     model = build_model(spec, seed=spec.train.seed)
     transferred = apply_transfer(spec, model, runs_root)  # SpecError before a run exists
     source = source or data.source
@@ -157,6 +161,7 @@ def _resume_locked(run: Run, data: FaceSet | str | None, reporter: Reporter, dev
         reporter.report(kind="stage", message=f"loading {source}")
         from faceviz_gui.core.data.sources import load_source
         data = load_source(source, spec.scale)
+    data = with_synthetic(data, spec, reporter)  # the [data] synthetic people split.json names
     # Rebuild the exact split by path, so resuming on reloaded data trains on the same images.
     index = {r.path: i for i, r in enumerate(data.records)}
     names = {Path(r.path).name: i for i, r in enumerate(data.records)}

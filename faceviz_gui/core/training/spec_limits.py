@@ -20,6 +20,8 @@ MAX_PARAMS = 50_000_000
 MAX_SEED = 2**31 - 1
 LIMITS = {"filters": 4096, "units": 1_000_000, "kernel": 128, "pool": 128}
 TRAIN_LIMITS = {"epochs": 100_000, "batch_size": 65_536}
+# [data] synthetic_people: 32 shots each, drawn in memory; 200 people at scale 1 is 390 MB
+MAX_SYNTHETIC_PEOPLE = 200
 
 
 def check_limits(spec: Any) -> None:

@@ -17,7 +17,7 @@ import tomli_w
 
 from faceviz_gui.core import atomic, safefiles
 from faceviz_gui.core.errors import SpecError, shown
-from faceviz_gui.core.training.spec_limits import check_limits
+from faceviz_gui.core.training.spec_limits import MAX_SYNTHETIC_PEOPLE, check_limits
 
 TASK_CLASSES: dict[str, tuple[str, ...]] = {
     # "left" is the subject's left (camera right); the blog's two-way task.
@@ -83,6 +83,14 @@ class PreprocessSpec:
 
 
 @dataclass
+class DataSpec:
+    """What is added to the loaded data, in the TRAINING split only (training/synthetic_mix.py)."""
+    synthetic_people: int = 0  # this many synthetic people (data/synth.py, every CMU shot
+                               # each) added to training: other faces and brightness than
+                               # the CMU people's (README Part 5); val and test stay as loaded
+
+
+@dataclass
 class TrainSpec:
     epochs: int = 20
     batch_size: int = 32
@@ -111,6 +119,7 @@ class ExperimentSpec:
     augment: AugmentSpec = field(default_factory=AugmentSpec)
     preprocess: PreprocessSpec = field(default_factory=PreprocessSpec)
     transfer: TransferSpec = field(default_factory=TransferSpec)
+    data: DataSpec = field(default_factory=DataSpec)
     source: str = ""                    # where it was loaded from; not saved
 
     @property
@@ -131,8 +140,9 @@ class ExperimentSpec:
         for section, key in _LATER_FIELDS:
             if d[section].get(key) == _DEFAULTS[section][key]:
                 d[section].pop(key)
-        if not d["preprocess"]:
-            d.pop("preprocess")
+        for section in ("preprocess", "data"):
+            if not d[section]:
+                d.pop(section)
         return d
 
     def to_toml(self) -> str:
@@ -146,9 +156,11 @@ class ExperimentSpec:
 
 
 _LATER_FIELDS = (("augment", "gamma"), ("augment", "background"), ("preprocess", "normalize"),
-                 ("preprocess", "framing"), ("preprocess", "flip_average"))
+                 ("preprocess", "framing"), ("preprocess", "flip_average"),
+                 ("data", "synthetic_people"))
 _DEFAULTS = {"augment": dataclasses.asdict(AugmentSpec()),
-             "preprocess": dataclasses.asdict(PreprocessSpec())}
+             "preprocess": dataclasses.asdict(PreprocessSpec()),
+             "data": dataclasses.asdict(DataSpec())}
 
 
 def _copy_deep(spec: ExperimentSpec) -> ExperimentSpec:
@@ -212,7 +224,7 @@ def from_dict(data: dict, source: str = "<spec>") -> ExperimentSpec:
         raise SpecError(source, "<top>", "expected a table")
     data = dict(data)
     sections = {"train": TrainSpec, "split": SplitSpec, "augment": AugmentSpec,
-                "preprocess": PreprocessSpec, "transfer": TransferSpec}
+                "preprocess": PreprocessSpec, "transfer": TransferSpec, "data": DataSpec}
     parts: dict[str, Any] = {}
     for key, cls in sections.items():
         if key in data:
@@ -274,6 +286,8 @@ def validate(spec: ExperimentSpec) -> None:
         raise SpecError(s, "preprocess.flip_average",
                         "needs a task with both left and right classes (pose): a mirror image "
                         "of a left face is a right one")
+    if not 0 <= spec.data.synthetic_people <= MAX_SYNTHETIC_PEOPLE:
+        raise SpecError(s, "data.synthetic_people", f"must be in 0..{MAX_SYNTHETIC_PEOPLE}")
     h, w = spec.input_size
     flat = False
     for i, layer in enumerate(spec.layers):

@@ -10,7 +10,7 @@ from faceviz_gui.core.training.specs import user_models_dir
 from faceviz_gui.gui.browser.experiments import KEY
 
 BLOG = ["experiment0", "ex1-1", "ex1-2", "ex1-3", "ex1-4", "ex1-5", "ex1-6"]
-EX2 = ["ex2-left", "ex2-pose"]  # experiment 2 (README Part 5), after the blog's
+EX2 = ["ex2-left", "ex2-pose", "ex2-pose-synth"]  # experiment 2 (README Part 5), after the blog's
 
 
 def top_names(browser) -> list[str]:
