@@ -10,7 +10,6 @@ import json
 
 import cv2
 import numpy as np
-import pytest
 from live_helpers import (  # tests/helpers is on sys.path (tests/conftest.py)
     background,
     cmu_shot,
@@ -23,21 +22,7 @@ from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtMultimedia import QVideoFrame
 
 from faceviz_gui.core.data.photos import load_photo_folder
-from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.pages.live.page import LivePanel
 from faceviz_gui.gui.pages.live.photos import COLUMNS
-
-
-@pytest.fixture
-def panel(qtbot, runs_with_trained, gui_settings):
-    ctx = AppContext(runs_root=runs_with_trained, settings=gui_settings)
-    p = LivePanel(ctx)
-    qtbot.addWidget(p)
-    p.resize(1280, 760)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
 
 
 def camera_frame(rgb: np.ndarray) -> QVideoFrame:

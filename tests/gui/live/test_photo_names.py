@@ -9,13 +9,10 @@ import csv
 import os
 
 import cv2
-import pytest
 from live_helpers import background  # tests/helpers is on sys.path (tests/conftest.py)
 
 from faceviz_gui.core.errors import shown
-from faceviz_gui.gui.context import AppContext
 from faceviz_gui.gui.pages.live import photos as photos_module
-from faceviz_gui.gui.pages.live.page import LivePanel
 from faceviz_gui.gui.pages.live.photos import COLUMNS
 
 ROOT = b"fotos_\xf1"      # the opened folder itself is not UTF-8
@@ -28,17 +25,6 @@ PHOTOS = [  # (person, pose, file name) on disk, as bytes
     (PERSON, b"straight", b"2.png"),
 ]
 BROKEN = (PERSON, b"up", b"notes_\xe9.png")   # not an image: skipped, with its name readable
-
-
-@pytest.fixture
-def panel(qtbot, runs_with_trained, gui_settings):
-    p = LivePanel(AppContext(runs_root=runs_with_trained, settings=gui_settings))
-    qtbot.addWidget(p)
-    p.resize(1280, 760)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
 
 
 def _folder(tmp_path) -> bytes:

@@ -3,25 +3,11 @@ a click on a confusion-matrix cell lists exactly that cell's photos, a second cl
 from __future__ import annotations
 
 import cv2
-import pytest
 from geometry import assert_apart, assert_shown_whole, wait_laid_out
 from live_helpers import background  # tests/helpers is on sys.path (tests/conftest.py)
 from PySide6.QtCore import Qt
 
-from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.pages.live.page import LivePanel
 from faceviz_gui.gui.pages.live.photos import COLUMNS, WRONG
-
-
-@pytest.fixture
-def panel(qtbot, runs_with_trained, gui_settings):
-    p = LivePanel(AppContext(runs_root=runs_with_trained, settings=gui_settings))
-    qtbot.addWidget(p)
-    p.resize(1280, 760)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
 
 
 def _shown(photos) -> list[int]:

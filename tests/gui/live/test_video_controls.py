@@ -7,22 +7,7 @@ import re
 from pathlib import Path
 
 import cv2
-import pytest
 from live_helpers import background  # tests/helpers is on sys.path (tests/conftest.py)
-
-from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.pages.live.page import LivePanel
-
-
-@pytest.fixture
-def panel(qtbot, runs_with_trained, gui_settings):
-    p = LivePanel(AppContext(runs_root=runs_with_trained, settings=gui_settings))
-    qtbot.addWidget(p)
-    p.resize(1280, 760)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
 
 
 def _video(path: Path, frames: int = 20, fps: int = 10) -> Path:
