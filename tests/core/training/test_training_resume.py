@@ -3,24 +3,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from stop_after import StopAfter
 
 from faceviz_gui.core.errors import RunError
 from faceviz_gui.core.tasks import RecordingReporter
 from faceviz_gui.core.training import checkpoint
 from faceviz_gui.core.training.fit import fit, resume
 from faceviz_gui.core.training.specs import find_spec
-
-
-class StopAfter(RecordingReporter):
-    """Asks to stop at the n-th poll of should_stop (one poll per batch)."""
-
-    def __init__(self, polls: int):
-        super().__init__()
-        self.polls, self.left = polls, polls
-
-    def should_stop(self) -> bool:
-        self.left -= 1
-        return self.left < 0
 
 
 def spec3(**augment):

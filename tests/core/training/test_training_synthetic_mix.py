@@ -4,24 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from stop_after import StopAfter
 
 from faceviz_gui.core.errors import SpecError
-from faceviz_gui.core.tasks import RecordingReporter
 from faceviz_gui.core.training.fit import fit, resume
 from faceviz_gui.core.training.specs import find_spec, from_dict
 from faceviz_gui.core.training.synthetic_mix import with_synthetic
-
-
-class StopAfter(RecordingReporter):
-    """Asks to stop at the n-th poll of should_stop (one poll per batch)."""
-
-    def __init__(self, polls: int):
-        super().__init__()
-        self.left = polls
-
-    def should_stop(self) -> bool:
-        self.left -= 1
-        return self.left < 0
 
 
 def spec_with(n: int, epochs: int = 2):
