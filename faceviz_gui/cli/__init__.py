@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from faceviz_gui.core.errors import FaceVizError, one_line, shown
@@ -51,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="faceviz", description="See what a small head-pose CNN learned, headless.")
     parser.add_argument("--version", action="version", version=f"faceviz {__version__}")
+    parser.add_argument("--face-finder", choices=("haar", "centerface"),
+                        help="face finder for --crop-faces, live and diagnose (default: "
+                             "$FACEVIZ_FACE_FINDER, else haar; centerface finds turned faces "
+                             "the cascades miss, README Part 5)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -98,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    if args.face_finder:  # read where the finders are made (core/live/faces.new_detector)
+        os.environ["FACEVIZ_FACE_FINDER"] = args.face_finder
     try:
         return int(args.func(args) or 0)
     except FaceVizError as exc:

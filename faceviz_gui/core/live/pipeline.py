@@ -17,7 +17,15 @@ import torch
 
 from faceviz_gui.core.data.faceset import normalize
 from faceviz_gui.core.live.activations import LayerActivations, LayerTap, check_layer
-from faceviz_gui.core.live.faces import Box, FaceDetector, FaceTracker, centred_rect, crop_rect, to_grey_uint8
+from faceviz_gui.core.live.faces import (
+    Box,
+    FaceDetector,
+    FaceTracker,
+    centred_rect,
+    crop_rect,
+    new_detector,
+    to_grey_uint8,
+)
 
 NO_ATTENTION = "none"
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
@@ -79,7 +87,7 @@ class LivePipeline:
         self.classes = tuple(classes or model.classes)
         self.output_activation = output_activation or getattr(model, "output_activation", "softmax")
         self.method = method or NO_ATTENTION
-        self.detector = detector or FaceDetector()
+        self.detector = detector or new_detector()
         self.tracker = tracker or FaceTracker()
         self.input_size = tuple(model.input_size)
         self._count = 0
