@@ -23,6 +23,7 @@ DATA_SOURCE = "data/source"
 GALLERY_LAYER = "gallery/layer"        # written by the gallery panel through context.settings
 TRAIN_OVERLAY = "training/overlay"
 BACKGROUND_RENDER = "view/background_render"   # render galleries before they are opened
+FACE_FINDER = "live/face_finder"             # haar or centerface (gui/face_finder_menu.py)
 
 
 def app_settings() -> QSettings:

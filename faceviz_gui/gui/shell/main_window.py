@@ -20,6 +20,7 @@ from faceviz_gui.gui import settings as keys
 from faceviz_gui.gui.background_render import BackgroundRenderer, BackgroundStatus
 from faceviz_gui.gui.browser.experiments import ExperimentBrowser
 from faceviz_gui.gui.context import AppContext, describe_source
+from faceviz_gui.gui.face_finder_menu import FaceFinderMenu
 from faceviz_gui.gui.pages.live.drops import FileDropFilter
 from faceviz_gui.gui.shell.page_host import PAGES, PageHost
 from faceviz_gui.gui.shell.startup import Startup
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         view = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
         view.addSeparator()
         view.addAction(self.background.toggle)
+        self.face_finder = FaceFinderMenu(context, self)
+        view.addMenu(self.face_finder)
         self.startup = Startup(context, resolve_source, self)
         self.startup.stage.connect(self._show_stage)
         self.startup.failed.connect(lambda msg: self.show_error("Data could not be loaded", msg))
