@@ -32,7 +32,7 @@ from unseen_sets import HELD_OUT, cmu_full_set, webcam_set  # noqa: E402
 
 from faceviz_gui.core.cpu import cpu_name  # noqa: E402
 from faceviz_gui.core.live import faces_folder  # noqa: E402
-from faceviz_gui.core.live.faces import cmu_rect  # noqa: E402
+from faceviz_gui.core.live.faces import FaceDetector, cmu_rect  # noqa: E402
 from faceviz_gui.core.training.evaluation import evaluate  # noqa: E402
 from faceviz_gui.core.training.runs import find_run  # noqa: E402
 
@@ -51,15 +51,14 @@ class CenterFaceFinder:
 
 
 def crop_with(folder: Path, size, finder) -> faces_folder.CroppedFolder:
-    """faces_folder.crop_folder with ``finder`` in place of the Haar FaceDetector (None: Haar)."""
-    if finder is None:
-        return faces_folder.crop_folder(folder, size)
-    haar = faces_folder.FaceDetector
-    faces_folder.FaceDetector = lambda: finder
+    """faces_folder.crop_folder with ``finder`` as its face finder, whatever
+    FACEVIZ_FACE_FINDER says."""
+    made = faces_folder.new_detector   # where crop_folder gets its finder
+    faces_folder.new_detector = lambda: finder
     try:
         return faces_folder.crop_folder(folder, size)
     finally:
-        faces_folder.FaceDetector = haar
+        faces_folder.new_detector = made
 
 
 def framed(cropped, root: Path, rects: dict | None) -> float:
@@ -90,7 +89,7 @@ def main() -> None:
     W, H = (int(v) for v in args.size.split("x"))
     cf = CenterFace(provision(), (W, H))
     fit, n_fit, n_people = fit_correction(cf)
-    finders = {"haar": None, f"cf{W}x{H}": CenterFaceFinder(cf, fit)}
+    finders = {"haar": FaceDetector(), f"cf{W}x{H}": CenterFaceFinder(cf, fit)}
     print(f"CPU: {cpu_name()}; held-out people: {', '.join(HELD_OUT)}; CenterFace {W}x{H} score "
           f">= {THRESHOLD}, correction width x{fit[0]:.3f}, centre +({fit[1]:+.3f}, {fit[2]:+.3f}) "
           f"x width, fitted on {n_fit} frames of {n_people} non-held-out people")
