@@ -177,7 +177,8 @@ def _check(values: tuple[str, ...], known: tuple[str, ...], what: str) -> tuple[
 def _save_png(path: Path, image, durable: bool = True) -> Path:
     buf = io.BytesIO()
     # zlib level 1: the enlarged maps compress nearly as well, 2-3x faster (1,000 of them).
-    image.save(buf, format="PNG", compress_level=6 if durable else 1)
+    # Sheets at 3: 4% bigger than at 6, 35% faster (1096x1452 sheets, 80 vs 130 ms, AMD EPYC).
+    image.save(buf, format="PNG", compress_level=3 if durable else 1)
     # The hundreds of per-map PNGs are written without an fsync each (still whole-or-absent):
     # the fsyncs measured 3.4 of 7.4 s exporting experiment0's gallery here.
     return atomic.write_bytes(path, buf.getvalue(), fsync=durable)
