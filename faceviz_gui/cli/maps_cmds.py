@@ -99,6 +99,10 @@ def cmd_maps(args: argparse.Namespace) -> int:
                       file=sys.stderr)
             results.append(lm)
     rendered = time.perf_counter() - t0
+    from faceviz_gui.core.maps import native_build
+    if args.device == "cpu" and native_build.status().startswith("not built"):
+        print(f"note: fused map kernels {native_build.status()}; maps rendered with plain torch "
+              "(same maps, about a quarter slower)", file=sys.stderr)
     written = export_gallery(run, results, out, formats=formats)
     print(f"{len(results)} layers rendered in {rendered:.1f} s; {len(written)} files in {shown(out)}")
     return 0

@@ -9,6 +9,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from faceviz_gui.core.maps import fused
 from faceviz_gui.core.training.nets import FaceNet, NamedLayer
 
 SHIFT = 0.06                 # of the image size
@@ -31,17 +32,27 @@ def forward_below(layers, x):
 
     relu(maxpool(conv)) equals maxpool(relu(conv)) (both monotone), and pooling first runs the
     ReLU and its backward on a quarter of the pixels; dropout is the identity in eval mode.
+    A first conv on the grey image followed by 2x2 pooling runs as one fused C kernel where it
+    loaded (fused.py), else as _GreyConv and torch's pooling.
     """
     i = 0
     while i < len(layers):
         l = layers[i]
         nxt = layers[i + 1] if i + 1 < len(layers) else None
         op = l.op
+        if i == 0 and nxt is not None and fused.fusable(op, nxt.op, l.act, x):
+            x = fused.grey_conv_pool(x, op, relu=isinstance(l.act, torch.nn.ReLU))
+            i += 2
+            continue
         if i == 0 and _grey_conv(op, x):
             op = functools.partial(_GreyConv.apply, weight=op.weight, bias=op.bias, padding=op.padding)
         if (l.kind == "conv2d" and nxt is not None and nxt.kind == "max_pooling2d"
                 and isinstance(l.act, (torch.nn.ReLU, torch.nn.Identity))):
-            x = l.act(nxt.op(op(x)))
+            x = op(x)
+            if fused.poolable(nxt.op, l.act, x):
+                x = fused.pool_relu(x, relu=isinstance(l.act, torch.nn.ReLU))
+            else:
+                x = l.act(nxt.op(x))
             i += 2
             continue
         x = l.act(op(x))
