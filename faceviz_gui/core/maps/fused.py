@@ -46,6 +46,12 @@ def pool_relu(x: torch.Tensor, relu: bool) -> torch.Tensor:
     return _PoolRelu.apply(x, relu)
 
 
+def jitter(img: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """``img`` (n, 1, h, w) resampled through each sample's affine map ``m`` (n, 6) in grid
+    coordinates, as mapops.jitter's grid_sample (bilinear, reflection, align_corners=False)."""
+    return _Jitter.apply(img, m)
+
+
 def grey_conv_pool(x: torch.Tensor, conv: torch.nn.Conv2d, relu: bool) -> torch.Tensor:
     return _GreyConvPool.apply(x, conv.weight, conv.bias, tuple(conv.padding), relu)
 
@@ -70,6 +76,8 @@ def _lib():
         lib.pool_relu_forward.argtypes = [_F, i, i, i, i, i, i, _F, _U8]
         lib.pool_relu_backward.argtypes = [_F, _F, _U8, i, i, i, i, i, i, _F]
         lib.pool_relu_forward.restype = lib.pool_relu_backward.restype = i
+        lib.jitter_forward.argtypes = lib.jitter_backward.argtypes = [_F, _F, i, i, i, i, _F]
+        lib.jitter_forward.restype = lib.jitter_backward.restype = i
         lib._typed = True
     return lib
 
@@ -160,3 +168,25 @@ class _PoolRelu(torch.autograd.Function):
         _split(n, lambda n0, n1: lib.pool_relu_backward(
             _ptr(gy), _ptr(y), _ptr(arg, _U8), n0, n1, h, w, c, int(ctx.relu), _ptr(gx)))
         return gx, None
+
+
+class _Jitter(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, img, m):
+        lib = _lib()
+        n, _, h, w = img.shape
+        src, m = img.detach().contiguous(), m.detach().float().contiguous()
+        out = torch.empty((n, 1, h, w))
+        _split(n, lambda n0, n1: lib.jitter_forward(_ptr(src), _ptr(m), n0, n1, h, w, _ptr(out)))
+        ctx.save_for_backward(m)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        lib = _lib()
+        (m,) = ctx.saved_tensors
+        n, _, h, w = g.shape
+        g = g.float().contiguous()
+        gimg = torch.empty((n, 1, h, w))
+        _split(n, lambda n0, n1: lib.jitter_backward(_ptr(g), _ptr(m), n0, n1, h, w, _ptr(gimg)))
+        return gimg, None

@@ -15,6 +15,7 @@
  * batch across threads (ctypes releases the GIL). Returns 0, or -1 for a shape it does not
  * take (the caller then uses torch).
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -310,6 +311,106 @@ int pool_relu_backward(const float *gy, const float *y, const uint8_t *arg, int 
                     d[2][c] = k == 2 ? gv : 0.0f;
                     d[3][c] = k == 3 ? gv : 0.0f;
                 }
+            }
+        }
+    }
+    return 0;
+}
+
+/* jitter: each image resampled through its own affine map, bilinear with reflection padding,
+ * as F.grid_sample(img, grid, "bilinear", "reflection", align_corners=False) with the grid
+ * x' = m[0] x + m[1] y + m[2], y' = m[3] x + m[4] y + m[5] in grid coordinates ([-1, 1],
+ * pixel centres). No grid tensor is built, and the image gradient is scattered in place
+ * (torch's backward took 3.2 ms of a 52 ms step for 64 images at 64x60 on the EPYC). */
+
+/* grid_sampler's reflect_coordinates (align_corners=False: between -0.5 and size - 0.5);
+ * the first two cases are the general one's results for one reflection, without fmodf. */
+static float reflect(float in, int size)
+{
+    const float lo = -0.5f, span = (float)size;
+    if (in < lo && lo - in <= span)
+        return (lo - in) + lo;
+    if (in > span + lo && in - lo < 2 * span)
+        return span - ((in - lo) - span) + lo;
+    in = fabsf(in - lo);
+    const float extra = fmodf(in, span);
+    const int flips = (int)floorf(in / span);
+    return (flips % 2 == 0) ? extra + lo : span - extra + lo;
+}
+
+#define MAX_W 4096
+
+/* Row y's source coordinates in pixels, reflected and clipped to [0, size - 1] as torch's
+ * grid_sampler_compute_source_index does. Ternaries, not fminf/fmaxf: those stay libm calls
+ * without -ffast-math (they were 3 of the 4 ms this took at first). */
+static void row_sources(const float *m, int H, int W, int y, float *ix, float *iy)
+{
+    const float ys = ((float)y + 0.5f) / (float)H * 2.0f - 1.0f;
+    const float bx = m[1] * ys + m[2], by = m[4] * ys + m[5];
+    for (int x = 0; x < W; x++) {
+        const float xs = ((float)x + 0.5f) / (float)W * 2.0f - 1.0f;
+        ix[x] = ((m[0] * xs + bx + 1.0f) * W - 1.0f) / 2.0f;
+        iy[x] = ((m[3] * xs + by + 1.0f) * H - 1.0f) / 2.0f;
+    }
+    for (int x = 0; x < W; x++) { /* rare: only near the borders */
+        if (ix[x] < -0.5f || ix[x] > W - 0.5f)
+            ix[x] = reflect(ix[x], W);
+        if (iy[x] < -0.5f || iy[x] > H - 0.5f)
+            iy[x] = reflect(iy[x], H);
+    }
+    for (int x = 0; x < W; x++) {
+        const float vx = ix[x] > 0.0f ? ix[x] : 0.0f, vy = iy[x] > 0.0f ? iy[x] : 0.0f;
+        ix[x] = vx < (float)(W - 1) ? vx : (float)(W - 1);
+        iy[x] = vy < (float)(H - 1) ? vy : (float)(H - 1);
+    }
+}
+
+/* img, out: (n, H, W); m: (n, 6) */
+int jitter_forward(const float *img, const float *m, int n0, int n1, int H, int W, float *out)
+{
+    if (W > MAX_W)
+        return -1;
+    float ix[MAX_W], iy[MAX_W];
+    for (int b = n0; b < n1; b++) {
+        const float *src = img + (int64_t)b * H * W, *mb = m + b * 6;
+        float *dst = out + (int64_t)b * H * W;
+        for (int y = 0; y < H; y++) {
+            row_sources(mb, H, W, y, ix, iy);
+            for (int x = 0; x < W; x++) {
+                const int x0 = (int)ix[x], y0 = (int)iy[x]; /* >= 0, so this is floor */
+                const float fx = ix[x] - x0, fy = iy[x] - y0;
+                const float *s0 = src + y0 * W + x0;
+                /* a neighbour past the edge has weight 0 (fx or fy is 0 there): read in bounds */
+                const int dx = x0 + 1 < W, dy = y0 + 1 < H ? W : 0;
+                const float top = (1 - fx) * s0[0] + fx * s0[dx];
+                const float bot = (1 - fx) * s0[dy] + fx * s0[dy + dx];
+                dst[y * W + x] = (1 - fy) * top + fy * bot;
+            }
+        }
+    }
+    return 0;
+}
+
+int jitter_backward(const float *gout, const float *m, int n0, int n1, int H, int W, float *gimg)
+{
+    if (W > MAX_W)
+        return -1;
+    float ix[MAX_W], iy[MAX_W];
+    for (int b = n0; b < n1; b++) {
+        const float *g = gout + (int64_t)b * H * W, *mb = m + b * 6;
+        float *dst = gimg + (int64_t)b * H * W;
+        memset(dst, 0, sizeof(float) * H * W);
+        for (int y = 0; y < H; y++) {
+            row_sources(mb, H, W, y, ix, iy);
+            for (int x = 0; x < W; x++) {
+                const int x0 = (int)ix[x], y0 = (int)iy[x];
+                const float fx = ix[x] - x0, fy = iy[x] - y0, gv = g[y * W + x];
+                float *d0 = dst + y0 * W + x0;
+                const int dx = x0 + 1 < W, dy = y0 + 1 < H ? W : 0;
+                d0[0] += (1 - fx) * (1 - fy) * gv;
+                d0[dx] += fx * (1 - fy) * gv;
+                d0[dy] += (1 - fx) * fy * gv;
+                d0[dy + dx] += fx * fy * gv;
             }
         }
     }

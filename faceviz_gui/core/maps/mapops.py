@@ -109,6 +109,11 @@ def jitter(img: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     s = 1.0 / (SCALE_RANGE[0] + r[:, 2] * (SCALE_RANGE[1] - SCALE_RANGE[0]))
     a = (r[:, 3] * 2 - 1) * math.radians(ROTATE_DEG)
     cos, sin = torch.cos(a) * s, torch.sin(a) * s
+    if (img.device.type == "cpu" and img.dtype == torch.float32 and img.shape[1] == 1
+            and w <= 4096 and fused.available()):
+        # the same grid, x' = cos x - sin (h/w) y + tx and y' = sin (w/h) x + cos y + ty,
+        # resampled in C (fused.py)
+        return fused.jitter(img, torch.stack([cos, sin * -h / w, tx, sin * w / h, cos, ty], 1))
     # Rotation in pixel space, expressed in grid coordinates (width and height differ).
     ys, xs = _grid_axes(h, w, img.device)
     # affine_grid's batched matmul is slower than this broadcast (measured: 0.5 of 2 ms). Each
