@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from typing import Any
 
+from faceviz_gui.core.export.pngbytes import png_bytes
 from faceviz_gui.core.export.sheets import to_pil, variant
 from faceviz_gui.core.export.words import stats_words
 from faceviz_gui.core.maps.maptypes import LayerMaps
@@ -33,9 +33,7 @@ function showVariant(v){document.body.classList.toggle('show-stretched', v==='st
 
 
 def _data_uri(image) -> str:
-    buf = io.BytesIO()
-    to_pil(image).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(png_bytes(to_pil(image), level=6)).decode("ascii")
 
 
 def _layer_section(lm: LayerMaps, variants: tuple[str, ...], links: dict[str, str],

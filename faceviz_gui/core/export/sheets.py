@@ -30,10 +30,26 @@ def variant(image: np.ndarray, name: str) -> np.ndarray:
         return img
     if name != "stretched":
         raise ValueError(f"unknown variant {name!r} (known: {', '.join(VARIANTS)})")
-    lo, hi = np.percentile(img, [1, 99])
+    lo, hi = _percentiles(img, (0.01, 0.99))
     if hi - lo < 1e-6:   # a flat map stays flat rather than turning into noise
         return img
     return np.clip((img - lo) / (hi - lo), 0.0, 1.0)
+
+
+def _percentiles(img: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """np.percentile's default (linear) values, from one partial sort: a gallery export asks
+    for every map's stretch four times (sheet, map file, HTML, PDF), and np.percentile's
+    full machinery was half of variant()'s 0.37 ms."""
+    flat = img.ravel()
+    last = flat.size - 1
+    spots = [(q * last, int(np.floor(q * last))) for q in qs]
+    part = np.partition(flat, sorted({k for _, lo in spots for k in (lo, min(lo + 1, last))}))
+    out = []
+    for v, lo in spots:
+        a, b, t = part[lo], part[min(lo + 1, last)], v - lo
+        d = float(b - a)                     # in the image's dtype first, as numpy's _lerp
+        out.append(float(b) - d * (1 - t) if t >= 0.5 else float(a) + d * t)
+    return out
 
 
 def to_pil(image: np.ndarray, factor: int = 1) -> Image.Image:

@@ -12,7 +12,6 @@ functions return the paths they wrote.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import platform
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,6 +22,7 @@ from faceviz_gui.core import atomic
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.export.html import render_index
 from faceviz_gui.core.export.pdf import gallery_pages, to_pdf
+from faceviz_gui.core.export.pngbytes import png_bytes
 from faceviz_gui.core.export.sheets import VARIANTS, cka_image, layer_sheet, matched_sheet, to_pil, variant
 from faceviz_gui.core.export.words import settings_words, unit_names
 from faceviz_gui.core.maps.maptypes import LayerMaps
@@ -175,11 +175,10 @@ def _check(values: tuple[str, ...], known: tuple[str, ...], what: str) -> tuple[
 
 
 def _save_png(path: Path, image, durable: bool = True) -> Path:
-    buf = io.BytesIO()
     # zlib level 1: the enlarged maps compress nearly as well, 2-3x faster (1,000 of them).
-    # Sheets at 3: 4% bigger than at 6, 35% faster (1096x1452 sheets, 80 vs 130 ms, AMD EPYC).
-    image.save(buf, format="PNG", compress_level=3 if durable else 1)
+    # Sheets at 3: 7% bigger than at 6, a third of the time (1096x1452, 33 vs 113 ms, AMD EPYC).
+    data = png_bytes(image, level=3 if durable else 1)
     # The hundreds of per-map PNGs are written without an fsync each (still whole-or-absent):
     # the fsyncs measured 3.4 of 7.4 s exporting experiment0's gallery here.
-    return atomic.write_bytes(path, buf.getvalue(), fsync=durable)
+    return atomic.write_bytes(path, data, fsync=durable)
 
