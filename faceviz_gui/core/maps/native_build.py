@@ -25,7 +25,7 @@ from pathlib import Path
 import platformdirs
 
 SOURCE = Path(__file__).with_name("fused_kernels.c")
-FLAGS = ("-O3", "-march=native", "-fPIC", "-shared", "-std=c99", "-fno-math-errno")
+FLAGS = ("-O3", "-march=native", "-fPIC", "-shared", "-std=c99", "-ffp-contract=fast", "-fno-math-errno")
 ENV_SWITCH = "FACEVIZ_NATIVE"      # 0 turns the fused kernels off
 ENV_DIR = "FACEVIZ_NATIVE_DIR"     # where builds are kept (default: the user cache folder)
 _status = "not loaded yet"
