@@ -157,3 +157,23 @@ def test_jitter_matches_grid_sample(monkeypatch, spread):
         ref_y, ref_g = _grads(lambda t: mapops.jitter(t, r), img, g)
     torch.testing.assert_close(y, ref_y, atol=5e-5, rtol=1e-4)
     torch.testing.assert_close(gx, ref_g, atol=2e-4, rtol=1e-4)
+
+
+def test_a_batch_split_across_threads_gives_the_same_bits():
+    """With torch's thread count above 1 the batch is cut into slices run at once (ctypes
+    lets go of the GIL); every image is computed alone, so the cut changes nothing."""
+    torch.manual_seed(3)
+    conv = torch.nn.Conv2d(1, 16, 3).requires_grad_(False)
+    x = torch.rand(7, 1, 30, 32)
+    g = torch.randn(7, 16, 14, 15)
+    r = torch.rand(7, 4)
+    before = torch.get_num_threads()
+    try:
+        out = {}
+        for threads in (1, 3):
+            torch.set_num_threads(threads)
+            y, gx = _grads(lambda t: fused.grey_conv_pool(mapops.jitter(t, r), conv, True), x, g)
+            out[threads] = (y, gx)
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(out[1][0], out[3][0]) and torch.equal(out[1][1], out[3][1])
