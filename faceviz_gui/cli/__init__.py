@@ -54,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"faceviz {__version__}")
     parser.add_argument("--face-finder", choices=FINDERS,
                         help="face finder for --crop-faces, live and diagnose (default: "
-                             "$FACEVIZ_FACE_FINDER, else haar; centerface finds turned faces "
-                             "the cascades miss, README Part 5)")
+                             "$FACEVIZ_FACE_FINDER, else centerface where its model is "
+                             "installed, else haar; README Part 5)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

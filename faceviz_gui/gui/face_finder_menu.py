@@ -1,4 +1,4 @@
-"""View > Face finder: the Haar cascades or CenterFace for the Live page, photo folders and
+"""View > Face finder: CenterFace (default) or the Haar cascades for the Live page, photo folders and
 Diagnose (core/live/faces.new_detector reads FACEVIZ_FACE_FINDER when it makes a finder).
 
 The choice is remembered; a FACEVIZ_FACE_FINDER set before the app starts wins over it. It
@@ -19,11 +19,11 @@ from faceviz_gui.gui import settings as keys
 
 # What the user's environment said when the app started: it wins over the saved choice.
 _AT_START = os.environ.get(FINDER_ENV)
-LABELS = {"haar": "&Haar cascades (default)", "centerface": "&CenterFace (finds turned faces)"}
+LABELS = {"haar": "&Haar cascades", "centerface": "&CenterFace (default: finds turned faces)"}
 TIPS = {"haar": "OpenCV's frontal and profile cascades: fast with a face in view, miss many "
                 "turned faces (75% of the webcam-like set found)",
-        "centerface": "A small CNN face finder: 98% of the webcam-like set found, about 8 ms a "
-                      "frame (README Part 5)"}
+        "centerface": "A small CNN face finder, framed from its landmarks: 98% of the "
+                      "webcam-like set found, about 8 ms a frame (README Part 5)"}
 
 
 class FaceFinderMenu(QMenu):
@@ -46,10 +46,10 @@ class FaceFinderMenu(QMenu):
             self.group.addAction(act)
             self.addAction(act)
             self.actions_by_name[name] = act
-        saved = keys.text(context.settings, keys.FACE_FINDER, "haar")
+        saved = keys.text(context.settings, keys.FACE_FINDER, finder_choice.default())
         current = _AT_START or saved
         if current not in FINDERS or not self.actions_by_name[current].isEnabled():
-            current = "haar"
+            current = "haar"       # the other one's model is not installed
         finder_choice.choose(current)
         self.actions_by_name[current].setChecked(True)
 

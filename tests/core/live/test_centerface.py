@@ -126,7 +126,7 @@ def test_an_empty_backdrop_has_no_face():
 
 
 def test_the_finder_is_chosen_by_name(monkeypatch):
-    monkeypatch.delenv("FACEVIZ_FACE_FINDER", raising=False)
+    monkeypatch.setenv("FACEVIZ_FACE_FINDER", "haar")
     assert isinstance(new_detector(), FaceDetector)
     monkeypatch.setenv("FACEVIZ_FACE_FINDER", "yolo")
     with pytest.raises(FaceVizError, match="FACEVIZ_FACE_FINDER='yolo': use one of haar, centerface"):
@@ -142,6 +142,21 @@ def test_photo_folders_and_the_live_pipeline_use_the_chosen_finder(monkeypatch):
     assert isinstance(new_detector(), centerface.CenterFaceDetector)
     pipe = LivePipeline(build_model(find_spec("ex1-4"), seed=0))
     assert isinstance(pipe.detector, centerface.CenterFaceDetector)
+
+
+@needs_model
+def test_centerface_is_the_default_where_installed_else_haar(monkeypatch):
+    from faceviz_gui.core.live import finder_choice
+    monkeypatch.delenv("FACEVIZ_FACE_FINDER", raising=False)
+    finder_choice.default.cache_clear()
+    try:
+        assert isinstance(new_detector(), centerface.CenterFaceDetector)
+        monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+        finder_choice.default.cache_clear()
+        assert finder_choice.default() == "haar" and isinstance(new_detector(), FaceDetector)
+    finally:
+        monkeypatch.undo()
+        finder_choice.default.cache_clear()
 
 
 def test_a_missing_model_is_one_line_naming_the_install(monkeypatch):
