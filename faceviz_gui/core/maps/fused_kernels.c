@@ -198,7 +198,30 @@ int grey_conv_pool_backward(const float *gy, const float *y, const uint8_t *arg,
                 const int64_t o = (((int64_t)b * HO + i) * WO + j) * C;
                 const float *g = gy + o, *yo = y + o;
                 const uint8_t *ao = arg + o;
-                if (PP == 16) {
+                if (PP == 16 && C <= 64) {
+                    /* only the channels ReLU lets through (about half): a bit mask of them,
+                     * walked two at a time so two sums are in flight */
+                    uint64_t live = 0;
+                    for (int c = 0; c < C; c++)
+                        live |= (uint64_t)(!relu || yo[c] > 0.0f) << c;
+                    v8 p0 = {0}, p1 = {0}, q0 = {0}, q1 = {0};
+                    while (live) {
+                        int c = __builtin_ctzll(live);
+                        live &= live - 1;
+                        const float *r = rows + ((int64_t)ao[c] * C + c) * 16;
+                        p0 += g[c] * *(const v8u *)r;
+                        p1 += g[c] * *(const v8u *)(r + 8);
+                        if (!live)
+                            break;
+                        c = __builtin_ctzll(live);
+                        live &= live - 1;
+                        r = rows + ((int64_t)ao[c] * C + c) * 16;
+                        q0 += g[c] * *(const v8u *)r;
+                        q1 += g[c] * *(const v8u *)(r + 8);
+                    }
+                    *(v8u *)patch = p0 + q0;
+                    *(v8u *)(patch + 8) = p1 + q1;
+                } else if (PP == 16) {
                     /* four channels in flight: independent sums hide the FMA latency */
                     v8 p0 = {0}, p1 = {0}, q0 = {0}, q1 = {0}, s0 = {0}, s1 = {0}, t0 = {0}, t1 = {0};
                     int c = 0;

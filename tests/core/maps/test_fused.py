@@ -19,7 +19,7 @@ def _grads(fn, x, g):
     return y.detach(), x.grad
 
 
-@pytest.mark.parametrize("channels", [32, 24, 12, 5])        # 16-wide, 8-wide and scalar paths
+@pytest.mark.parametrize("channels", [72, 32, 24, 12, 5])    # 16-wide, 8-wide, scalar; over 64
 @pytest.mark.parametrize("kernel,padding", [(3, 0), (3, 1), (5, 0), (5, 2)])
 @pytest.mark.parametrize("relu", [True, False])
 def test_grey_conv_pool_matches_torch(channels, kernel, padding, relu):
