@@ -1,10 +1,12 @@
 """The fused C kernels (fused_kernels.c) as torch autograd functions for HappyMaps.
 
-``grey_conv_pool(x, conv, relu)`` is the first conv on the one-channel image followed by 2x2
-max pooling and ReLU (or none), forward and image gradient in one pass each; mapops uses it
-where ``fusable`` says the layers fit and the library loaded, and torch otherwise. Same maths
-as torch's layers; sums run in another order, so values agree to float rounding
-(tests/core/maps/test_fused.py).
+- ``grey_conv_pool(x, conv, relu)``: the first conv on the one-channel image, 2x2 max pooling
+  and ReLU (or none), forward and image gradient in one pass each (where ``fusable``);
+- ``pool_relu(x, relu)``: 2x2 max pooling and ReLU after a later conv (where ``poolable``);
+- ``jitter(img, m)``: each image through its own affine map, as grid_sample with reflection.
+mapops uses them where they fit and the library loaded (``available``), torch otherwise. Same
+maths as torch's layers; sums run in another order, so values agree to float rounding (pooling
+bit for bit; tests/core/maps/test_fused.py).
 
 A batch is split across torch's thread count: ctypes lets go of the GIL during each call.
 """
