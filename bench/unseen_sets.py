@@ -65,6 +65,10 @@ def webcam_frame(shot: np.ndarray, seed: int) -> tuple[np.ndarray, tuple[int, in
     zoom = rng.uniform(1.6, 3.0)
     h, w = int(shot.shape[0] * zoom), int(shot.shape[1] * zoom)
     x, y = int(rng.integers(0, 640 - w + 1)), int(rng.integers(0, 480 - h + 1))
+    # cv2.resize rounds the enlarged size where int() above truncated it: a shot drawn at the
+    # frame's edge came out one pixel too big to paste. Pull it in by that pixel (frames that
+    # fitted before are unchanged, so the sets keep their version).
+    x, y = min(x, 640 - round(shot.shape[1] * zoom)), min(y, 480 - round(shot.shape[0] * zoom))
     frame, rect = place(shot, x, y, zoom, frame)
     f = frame.astype(np.float32) / 255
     f = np.clip(f * rng.uniform(0.7, 1.3) + rng.uniform(-0.1, 0.1), 0, 1) ** (2 ** rng.uniform(-0.6, 0.6))
