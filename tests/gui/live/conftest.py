@@ -1,5 +1,6 @@
-"""The Live page on the trained test runs, shown at 1280x760: the fixture its tests share
-(test_live_layers.py overrides it with the run's data and a taller window)."""
+"""The Live page on the trained test runs: ``open_panel(ctx, size)`` shows one and shuts it
+down after the test; ``panel`` is one at 1280x760 (test_live_layers.py overrides it with the
+run's data and a taller window)."""
 from __future__ import annotations
 
 import pytest
@@ -9,11 +10,23 @@ from faceviz_gui.gui.pages.live.page import LivePanel
 
 
 @pytest.fixture
-def panel(qtbot, runs_with_trained, gui_settings):
-    p = LivePanel(AppContext(runs_root=runs_with_trained, settings=gui_settings))
-    qtbot.addWidget(p)
-    p.resize(1280, 760)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
+def open_panel(qtbot):
+    opened = []
+
+    def open_(ctx: AppContext, size: tuple[int, int] = (1280, 760)) -> LivePanel:
+        p = LivePanel(ctx)
+        qtbot.addWidget(p)
+        p.resize(*size)
+        p.show()
+        qtbot.waitExposed(p)
+        opened.append(p)
+        return p
+
+    yield open_
+    for p in opened:
+        p.shutdown()
+
+
+@pytest.fixture
+def panel(open_panel, runs_with_trained, gui_settings):
+    return open_panel(AppContext(runs_root=runs_with_trained, settings=gui_settings))

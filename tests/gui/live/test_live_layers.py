@@ -16,21 +16,14 @@ from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QVideoFrame
 
 from faceviz_gui.gui.context import AppContext
-from faceviz_gui.gui.pages.live.page import LivePanel
 
 
 @pytest.fixture
-def panel(qtbot, runs_with_trained, gui_settings, synthetic_small):
+def panel(open_panel, runs_with_trained, gui_settings, synthetic_small):
     gui_settings.setValue("gallery/steps", 16)    # on-demand HappyMaps: a short render
     ctx = AppContext(runs_root=runs_with_trained, settings=gui_settings)
     ctx.set_faceset(4, synthetic_small)             # the data the run was trained on
-    p = LivePanel(ctx)
-    qtbot.addWidget(p)
-    p.resize(1280, 900)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
+    return open_panel(ctx, (1280, 900))
 
 
 def camera_frame(rgb: np.ndarray) -> QVideoFrame:
