@@ -21,6 +21,7 @@ import numpy as np
 
 from faceviz_gui.core.errors import FaceVizError
 from faceviz_gui.core.live.finder_choice import FINDER_ENV, FINDERS, chosen
+from faceviz_gui.core.live.frame_borders import picture_bounds
 
 # kind -> (box centre x, box centre y, box width), as fractions of the CMU image width/height.
 FRAMING: dict[str, tuple[float, float, float]] = {
@@ -261,10 +262,14 @@ def centred_rect(shape: tuple[int, ...]) -> tuple[float, float, float, float]:
 
 def crop_rect(frame: np.ndarray, rect, size: tuple[int, int]) -> np.ndarray:
     """Grey float32 (H, W) in [0, 1] of ``rect`` (x, y, w, h; may leave the frame: the edge
-    pixels are repeated, as a camera frame would continue), area-resampled to ``size``."""
+    pixels of the picture are repeated, as a camera frame would continue, blank capture
+    borders left out: frame_borders.py), area-resampled to ``size``."""
     grey = to_grey_uint8(frame)
+    bx0, by0, bx1, by1 = picture_bounds(grey)
+    grey = grey[by0:by1, bx0:bx1]
     fh, fw = grey.shape
     x, y, w, h = (int(round(v)) for v in rect)
+    x, y = x - bx0, y - by0
     w, h = max(w, 1), max(h, 1)
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
     if x1 <= x0 or y1 <= y0:  # wholly outside: nothing to show but the nearest edge
