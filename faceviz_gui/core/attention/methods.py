@@ -113,10 +113,12 @@ def last_conv_layer(model) -> str:
 
 
 def _forward_from_last_conv(model, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The last conv layer's output as a graph leaf, and the outputs computed from it."""
+    """The last conv layer's output as a graph leaf, and the answers computed from it (as
+    FaceNet.forward in eval mode: with mirror averaging the leaf holds the mirror image's
+    activations too, and the map reads the first, unmirrored one)."""
     cut = model.layer_names.index(last_conv_layer(model)) + 1
     with torch.no_grad():
-        h = x
+        h = model.paired(x)
         for layer in model.layers[:cut]:
             h = layer(h)
     # A leaf here: the graph starts at the activations and never reaches earlier weights.
@@ -125,7 +127,7 @@ def _forward_from_last_conv(model, x: torch.Tensor) -> tuple[torch.Tensor, torch
         h = acts
         for layer in model.layers[cut:]:
             h = layer(h)
-    return acts, h
+    return acts, model.answer(h)
 
 
 def _gradcam(model, acts: torch.Tensor, out: torch.Tensor, target: int, size: tuple[int, int],

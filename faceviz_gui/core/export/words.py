@@ -52,8 +52,8 @@ def unit_names(run, layer: str, count: int, kind: str) -> list[str]:
     if run is not None:
         try:
             spec = run.spec
-            if layer == decision_layer(spec) and len(spec.classes) == count:
-                return list(spec.classes)
+            if layer == decision_layer(spec) and len(spec.unit_classes) == count:
+                return list(spec.unit_classes)
         except Exception:  # an unreadable spec: numbers, as before
             pass
     what = "filter" if kind == "conv2d" else "unit"

@@ -56,8 +56,8 @@ def check_layer(model, layer: str) -> None:
 def unit_names(model, layer: str) -> tuple[str, ...]:
     target = model.layer(layer)
     n = target.op.out_channels if target.kind == "conv2d" else _linear(target.op).out_features
-    if layer == model.decision_layer and len(model.classes) == n:
-        return tuple(model.classes)
+    if layer == model.decision_layer and len(model.unit_classes) == n:
+        return tuple(model.unit_classes)
     return tuple(f"#{i}" for i in range(n))
 
 

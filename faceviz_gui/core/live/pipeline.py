@@ -167,9 +167,7 @@ class LivePipeline:
     # doubled the per-frame cost. Same map as attribute(model, x, "gradcam"): a test checks.
     def _forward_keeping_acts(self, x: torch.Tensor):
         layers = self.model.layers
-        mirrored = getattr(self.model, "mirror", None) is not None
-        if mirrored:  # as FaceNet.forward does; the heat map comes from the unmirrored half
-            x = torch.cat([x, x.flip(-1)])
+        x = self.model.paired(x)  # as FaceNet.forward; the heat map is the unmirrored half's
         with torch.no_grad():
             h = x
             for layer in layers[:self._cut]:
@@ -179,7 +177,7 @@ class LivePipeline:
             h = acts
             for layer in layers[self._cut:]:
                 h = layer(h)
-        return (self.model.merge_mirrored(h) if mirrored else h), acts
+        return self.model.answer(h), acts
 
     def _gradcam(self, x, logits, acts, target: int) -> np.ndarray:
         (grad,) = torch.autograd.grad(logits[0, target], acts)

@@ -28,7 +28,7 @@ def spec_params(spec: ExperimentSpec) -> int:
         elif ls.type == "dense":
             total += ls.units * (c * h * w + 1)
             c, h, w = ls.units, 1, 1
-    return total + len(spec.classes) * (c * h * w + 1)
+    return total + len(spec.unit_classes) * (c * h * w + 1)
 
 
 def run_sizes(run) -> dict[str, Any]:

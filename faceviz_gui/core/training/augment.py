@@ -77,6 +77,8 @@ def augment_batch(x: torch.Tensor, y: torch.Tensor, flipped: torch.Tensor | None
                           align_corners=False)
     elif flip is not None:
         x = torch.where(flip.view(n, 1, 1, 1), x.flip(-1), x)
+    if aug.spill:  # after the geometry: the frame's edge cuts the crop as the camera sees it
+        x = spill_edges(x, aug.spill, gen)
     if aug.brightness or aug.contrast:
         if aug.contrast:
             mean = x.mean(dim=(1, 2, 3), keepdim=True)
@@ -86,6 +88,31 @@ def augment_batch(x: torch.Tensor, y: torch.Tensor, flipped: torch.Tensor | None
             # x is normalised, (p - mean) / std: a pixel offset b is b / std here.
             x = x + (_uniform(n, aug.brightness, gen, dev) / PIXEL_STD).view(n, 1, 1, 1).to(x.dtype)
     return x, y
+
+
+# How far a frame's edge can cut into a face's crop region, as a fraction of its size: the
+# studio photos of pointing_dev, faces filling a 384x288 frame, left up to about a quarter of
+# the CMU region outside the frame at the bottom and a fifth at a side.
+SPILL_DEPTH = 0.3
+
+
+def spill_edges(x: torch.Tensor, chance: float, gen: torch.Generator) -> torch.Tensor:
+    """The batch with, in ``chance`` of the images, each side (at even odds) cut at up to
+    SPILL_DEPTH of the size and the line at the cut repeated outward: what crop_rect shows
+    when a face close to the camera needs a region larger than the frame."""
+    n, _, h, w = x.shape
+    dev = x.device
+    chosen = (torch.rand(n, 1, generator=gen, device=dev) < chance)
+    sides = torch.rand(n, 4, generator=gen, device=dev) < 0.5
+    cut = torch.rand(n, 4, generator=gen, device=dev) * SPILL_DEPTH * (sides & chosen)
+    first_col, last_col = (cut[:, 0] * w).long(), w - 1 - (cut[:, 1] * w).long()
+    first_row, last_row = (cut[:, 2] * h).long(), h - 1 - (cut[:, 3] * h).long()
+    cols = torch.arange(w, device=dev).expand(n, w)
+    rows = torch.arange(h, device=dev).expand(n, h)
+    cols = torch.minimum(torch.maximum(cols, first_col[:, None]), last_col[:, None])
+    rows = torch.minimum(torch.maximum(rows, first_row[:, None]), last_row[:, None])
+    picked = x[:, 0][torch.arange(n, device=dev)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    return picked.unsqueeze(1)
 
 
 def batch_generator(device: torch.device) -> torch.Generator:

@@ -80,7 +80,8 @@ def fit(spec: ExperimentSpec, data: FaceSet, reporter: Reporter | None = None, *
     if data.size != spec.input_size:
         raise FaceVizError(f"the data is {data.size[1]}x{data.size[0]} but {spec.name} takes "
                            f"{spec.input_size[1]}x{spec.input_size[0]} (scale {spec.scale})")
-    data.labels(spec.task)  # a DataError now, before a run folder exists
+    for task in {spec.task, spec.learned_task}:
+        data.labels(task)  # a DataError now, before a run folder exists
     data = framed_for(spec, data, reporter)  # [preprocess] framing: as the live finder crops
     reporter.report(kind="stage", message="splitting the data")
     split = _split(data, spec)

@@ -37,6 +37,14 @@ def make_optimizer(spec: ExperimentSpec, model: torch.nn.Module) -> torch.optim.
     return torch.optim.Adam(params, lr=spec.train.learning_rate)
 
 
+def learning_rate_at(spec: ExperimentSpec, step: int, steps: int) -> float:
+    """The learning rate of batch ``step`` of ``steps`` in the whole run: a function of the
+    step alone, so a resumed run continues the very same curve without a scheduler's state."""
+    if spec.train.schedule == "cosine":
+        return spec.train.learning_rate * 0.5 * (1 + math.cos(math.pi * step / max(steps, 1)))
+    return spec.train.learning_rate
+
+
 def loss_fn(spec: ExperimentSpec) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     if spec.loss == "mse":
         n = len(spec.classes)
@@ -142,15 +150,18 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
     elif dropout:
         torch.manual_seed(seed)
     loss = loss_fn(spec)
-    labels = torch.from_numpy(data.labels(spec.task))
+    # Training learns the decision layer's classes; validation, in eval mode, scores the
+    # network's answers (the same unless train.labels learns finer ones).
+    learned = torch.from_numpy(data.labels(spec.learned_task))
     images = normalize(torch.from_numpy(data.images)).unsqueeze(1)
     train_idx = torch.from_numpy(split["train"])
-    x_train, y_train = as_batch(images[train_idx], dev), labels[train_idx].to(dev)
+    x_train, y_train = as_batch(images[train_idx], dev), learned[train_idx].to(dev)
     x_val = y_val = None
     if len(split.get("val", ())):
         val_idx = torch.from_numpy(split["val"])
-        x_val, y_val = as_batch(images[val_idx], dev), labels[val_idx].to(dev)
-    y_flip = (torch.from_numpy(flipped_labels(data, spec.task))[train_idx].to(dev)
+        answers = torch.from_numpy(data.labels(spec.task))
+        x_val, y_val = as_batch(images[val_idx], dev), answers[val_idx].to(dev)
+    y_flip = (torch.from_numpy(flipped_labels(data, spec.learned_task))[train_idx].to(dev)
               if spec.augment.flip else None)
     augmenting = spec.augment.any
     gen = batch_generator(dev) if augmenting else None
@@ -179,6 +190,10 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
                 writer.wait()
                 _stop(run, model, optimizer, progress)
                 return progress.history, True, None
+            if spec.train.schedule != "constant":
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rate_at(spec, progress.epoch * batches + b,
+                                                   epochs * batches)
             idx = perm[b * bs:(b + 1) * bs]
             xb, yb = x_train[idx], y_train[idx]
             if augmenting:

@@ -1,8 +1,9 @@
 """build_model(spec) -> FaceNet, an nn.Module whose layers carry Keras-style names.
 
 Names count per type from 1 (conv2d_1, max_pooling2d_1, flatten_1, dense_1, ...), and the
-decision layer is the dense layer appended for the task's classes, so experiment0 ends in
-dense_3 and ex1-2 in dense_6, as in the blog. Activations are kept apart from the linear
+decision layer is the dense layer appended for the classes training learns (the task's, or the
+four poses with train.labels = "pose"), so experiment0 ends in dense_3 and ex1-2 in dense_6,
+as in the blog. Activations are kept apart from the linear
 part of each layer so analysis can read pre-activations (HappyMaps maximise those), and no
 ReLU is in-place (hooked activations would break).
 """
@@ -49,7 +50,9 @@ class FaceNet(nn.Module):
     def __init__(self, spec: ExperimentSpec):
         super().__init__()
         self.input_size = spec.input_size
-        self.classes = spec.classes
+        self.classes = spec.classes            # what it answers
+        self.unit_classes = spec.unit_classes  # what its decision layer's units learned
+        self.answer_groups = spec.answer_groups
         self.output_activation = spec.output_activation
         counts: Counter[str] = Counter()
         layers: list[NamedLayer] = []
@@ -69,7 +72,8 @@ class FaceNet(nn.Module):
         self.mirror: list[int] | None = None
         if spec.preprocess.flip_average:
             swap = {"left": "right", "right": "left"}
-            self.mirror = [spec.classes.index(swap.get(c, c)) for c in spec.classes]
+            units = spec.unit_classes
+            self.mirror = [units.index(swap.get(c, c)) for c in units]
 
     # -- structure -----------------------------------------------------------------------
     @property
@@ -102,19 +106,35 @@ class FaceNet(nn.Module):
     # -- running ---------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (or the linear output of an MSE model): softmax is left to the loss.
-        With ``mirror`` and in eval mode, the mean of the image's and its mirror image's
-        (left and right swapped): one batch of both, so evaluation, photo folders, maps and
-        the live pipeline (which runs the layers itself, see merge_mirrored) all agree."""
-        if self.mirror is not None and not self.training:
-            x = torch.cat([x, x.flip(-1)])
+        Training sees the decision layer's own outputs. In eval mode the network answers
+        (``answer``): with ``mirror``, from one batch of the images and their mirror images;
+        evaluation, photo folders, maps, attention and the live pipeline (which runs the
+        layers itself between ``paired`` and ``answer``) all agree."""
+        if self.training:
+            for l in self.layers:
+                x = l(x)
+            return x
+        x = self.paired(x)
         for l in self.layers:
             x = l(x)
-        return self.merge_mirrored(x) if self.mirror is not None and not self.training else x
+        return self.answer(x)
 
-    def merge_mirrored(self, out: torch.Tensor) -> torch.Tensor:
-        """Outputs of [images; their mirror images] -> the averaged outputs of the images."""
-        n = out.shape[0] // 2
-        return (out[:n] + out[n:, self.mirror]) / 2
+    def paired(self, x: torch.Tensor) -> torch.Tensor:
+        """The batch an answer is computed from: with ``mirror``, the images and then their
+        mirror images."""
+        return torch.cat([x, x.flip(-1)]) if self.mirror is not None else x
+
+    def answer(self, out: torch.Tensor) -> torch.Tensor:
+        """Decision-layer outputs of ``paired(x)`` -> the answers for x: the mirror images'
+        outputs averaged in (left and right swapped), then with ``answer_groups`` the learned
+        classes summed into the task's (a logsumexp of logits: the softmax of the result is
+        the sum of the grouped probabilities)."""
+        if self.mirror is not None:
+            n = out.shape[0] // 2
+            out = (out[:n] + out[n:, self.mirror]) / 2
+        if self.answer_groups is not None:
+            out = torch.stack([torch.logsumexp(out[:, g], dim=1) for g in self.answer_groups], 1)
+        return out
 
     def forward_to(self, x: torch.Tensor, name: str, pre_activation: bool = True) -> torch.Tensor:
         """Run only as far as layer ``name`` and return its (pre-)activation."""
@@ -143,7 +163,7 @@ class FaceNet(nn.Module):
 
 
 def _decision_layer(spec: ExperimentSpec) -> LayerSpec:
-    return LayerSpec(type="dense", units=len(spec.classes), activation="linear")
+    return LayerSpec(type="dense", units=len(spec.unit_classes), activation="linear")
 
 
 def _act_name(act: nn.Module) -> str:

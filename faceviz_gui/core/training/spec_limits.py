@@ -68,8 +68,8 @@ def param_count(spec: Any) -> int:
     from faceviz_gui.core.training.specs import SCALE_SIZES, TASK_CLASSES
     c, (h, w) = 1, SCALE_SIZES.get(spec.scale, (1, 1))
     total = 0
-    layers = list(spec.layers) + [dataclasses.replace(spec.layers[0], type="dense",
-                                                      units=len(TASK_CLASSES.get(spec.task, "ab")))
+    units = len(TASK_CLASSES.get(spec.train.labels or spec.task, "ab"))  # the decision layer
+    layers = list(spec.layers) + [dataclasses.replace(spec.layers[0], type="dense", units=units)
                                   ] if spec.layers else []
     for layer in layers:
         kind = layer.type

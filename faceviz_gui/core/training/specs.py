@@ -17,6 +17,7 @@ import tomli_w
 
 from faceviz_gui.core import atomic, safefiles
 from faceviz_gui.core.errors import SpecError, shown
+from faceviz_gui.core.training.spec_layers import check_layers, choice, positive
 from faceviz_gui.core.training.spec_limits import MAX_SYNTHETIC_PEOPLE, check_limits
 
 TASK_CLASSES: dict[str, tuple[str, ...]] = {
@@ -26,10 +27,14 @@ TASK_CLASSES: dict[str, tuple[str, ...]] = {
     "expression": ("neutral", "happy", "sad", "angry"),
     "eyes": ("open", "sunglasses"),
 }
+# train.labels: finer labels a network may learn from, summed into the task's classes when it
+# answers (nets.FaceNet.answer): left or not from the four poses, so a right face and a
+# straight one are told apart in training and mirror averaging can swap left and right.
+ANSWERED_FROM: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("left", "pose"): (("straight", "right", "up"), ("left",)),
+}
 SCALE_SIZES: dict[int, tuple[int, int]] = {1: (120, 128), 2: (60, 64), 4: (30, 32)}  # (H, W)
-LAYER_TYPES = ("conv2d", "max_pooling2d", "flatten", "dense", "dropout", "global_average_pooling2d")
 PREPROCESS_NORMALIZE = ("none", "image", "face")  # see data/preprocess.py
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
 @dataclass
@@ -63,11 +68,13 @@ class AugmentSpec:
     flip: bool = False        # horizontal flip; swaps the left and right labels
     gamma: float = 0.0        # +- log2 of a gamma curve on [0, 1] pixels (lighting)
     background: float = 0.0   # chance of a new backdrop outside the head (augment.py)
+    spill: float = 0.0        # chance that the frame's edge cuts the crop (augment.spill_edges)
 
     @property
     def any(self) -> bool:
         return bool(self.shift or self.scale or self.rotate or self.brightness
-                    or self.contrast or self.flip or self.gamma or self.background)
+                    or self.contrast or self.flip or self.gamma or self.background
+                    or self.spill)
 
 
 @dataclass
@@ -97,6 +104,10 @@ class TrainSpec:
     learning_rate: float = 1e-3
     optimizer: str = "adam"   # "adam" or "sgd"
     seed: int = 0
+    labels: str = ""          # "": the task's; "pose": learn the four poses and answer the
+                              # task's classes from them (ANSWERED_FROM)
+    schedule: str = "constant"  # learning rate: "constant", or "cosine" from learning_rate
+                                # down to 0 over the run (loop.learning_rate_at)
 
 
 @dataclass
@@ -124,7 +135,25 @@ class ExperimentSpec:
 
     @property
     def classes(self) -> tuple[str, ...]:
+        """The classes the network answers."""
         return TASK_CLASSES[self.task]
+
+    @property
+    def learned_task(self) -> str:
+        """The task whose labels training uses: the decision layer has a unit per class."""
+        return self.train.labels or self.task
+
+    @property
+    def unit_classes(self) -> tuple[str, ...]:
+        return TASK_CLASSES[self.learned_task]
+
+    @property
+    def answer_groups(self) -> list[list[int]] | None:
+        """Per answered class, the decision units summed into it; None when they are one."""
+        if self.learned_task == self.task:
+            return None
+        units = self.unit_classes
+        return [[units.index(c) for c in group] for group in ANSWERED_FROM[self.task, self.learned_task]]
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -155,10 +184,11 @@ class ExperimentSpec:
         return dataclasses.replace(_copy_deep(self), **changes)
 
 
-_LATER_FIELDS = (("augment", "gamma"), ("augment", "background"), ("preprocess", "normalize"),
+_LATER_FIELDS = (("train", "labels"), ("train", "schedule"), ("augment", "gamma"),
+                 ("augment", "background"), ("augment", "spill"), ("preprocess", "normalize"),
                  ("preprocess", "framing"), ("preprocess", "flip_average"),
                  ("data", "synthetic_people"))
-_DEFAULTS = {"augment": dataclasses.asdict(AugmentSpec()),
+_DEFAULTS = {"train": dataclasses.asdict(TrainSpec()), "augment": dataclasses.asdict(AugmentSpec()),
              "preprocess": dataclasses.asdict(PreprocessSpec()),
              "data": dataclasses.asdict(DataSpec())}
 
@@ -209,16 +239,6 @@ def _check_fields(data: dict, cls: type, where: str, source: str) -> dict:
     return out
 
 
-def _choice(value: Any, options: tuple, source: str, name: str) -> None:
-    if value not in options:
-        raise SpecError(source, name, f"must be one of {', '.join(map(str, options))}; got {value!r}")
-
-
-def _positive(value: float, source: str, name: str) -> None:
-    if value <= 0:
-        raise SpecError(source, name, f"must be positive; got {value!r}")
-
-
 def from_dict(data: dict, source: str = "<spec>") -> ExperimentSpec:
     if not isinstance(data, dict):
         raise SpecError(source, "<top>", "expected a table")
@@ -256,17 +276,18 @@ def validate(spec: ExperimentSpec) -> None:
     check_limits(spec)  # names, finite numbers, sizes, parameter count: before anything else
     if not spec.name.strip():
         raise SpecError(s, "name", "must not be empty")
-    _choice(spec.task, tuple(TASK_CLASSES), s, "task")
-    _choice(spec.scale, tuple(SCALE_SIZES), s, "scale")
-    _choice(spec.output_activation, ("softmax", "linear"), s, "output_activation")
-    _choice(spec.loss, ("crossentropy", "mse"), s, "loss")
+    choice(spec.task, tuple(TASK_CLASSES), s, "task")
+    choice(spec.scale, tuple(SCALE_SIZES), s, "scale")
+    choice(spec.output_activation, ("softmax", "linear"), s, "output_activation")
+    choice(spec.loss, ("crossentropy", "mse"), s, "loss")
     if spec.loss == "crossentropy" and spec.output_activation != "softmax":
         raise SpecError(s, "loss", "crossentropy needs output_activation = \"softmax\"")
-    _positive(spec.train.epochs, s, "train.epochs")
-    _positive(spec.train.batch_size, s, "train.batch_size")
-    _positive(spec.train.learning_rate, s, "train.learning_rate")
-    _choice(spec.train.optimizer, ("adam", "sgd"), s, "train.optimizer")
-    _choice(spec.split.kind, ("random", "people"), s, "split.kind")
+    positive(spec.train.epochs, s, "train.epochs")
+    positive(spec.train.batch_size, s, "train.batch_size")
+    positive(spec.train.learning_rate, s, "train.learning_rate")
+    choice(spec.train.optimizer, ("adam", "sgd"), s, "train.optimizer")
+    choice(spec.train.schedule, ("constant", "cosine"), s, "train.schedule")
+    choice(spec.split.kind, ("random", "people"), s, "split.kind")
     if not 0 < spec.split.test_fraction < 1:
         raise SpecError(s, "split.test_fraction", "must be between 0 and 1")
     if not 0 <= spec.split.val_fraction < 1 - spec.split.test_fraction:
@@ -278,50 +299,26 @@ def validate(spec: ExperimentSpec) -> None:
         raise SpecError(s, "augment.rotate", "must be in [0, 180] degrees")
     if not 0 <= spec.augment.gamma <= 2:
         raise SpecError(s, "augment.gamma", "must be in [0, 2] (log2 of the gamma)")
-    if not 0 <= spec.augment.background <= 1:
-        raise SpecError(s, "augment.background", "must be a chance in [0, 1]")
-    _choice(spec.preprocess.normalize, PREPROCESS_NORMALIZE, s, "preprocess.normalize")
-    _choice(spec.preprocess.framing, ("cmu", "finder"), s, "preprocess.framing")
-    if spec.preprocess.flip_average and not {"left", "right"} <= set(spec.classes):
+    for name in ("background", "spill"):
+        if not 0 <= getattr(spec.augment, name) <= 1:
+            raise SpecError(s, f"augment.{name}", "must be a chance in [0, 1]")
+    choice(spec.preprocess.normalize, PREPROCESS_NORMALIZE, s, "preprocess.normalize")
+    choice(spec.preprocess.framing, ("cmu", "finder"), s, "preprocess.framing")
+    if spec.train.labels and spec.train.labels != spec.task:
+        if (spec.task, spec.train.labels) not in ANSWERED_FROM:
+            known = ", ".join(f"{f} for task {t}" for t, f in ANSWERED_FROM)
+            raise SpecError(s, "train.labels", f"cannot answer task {spec.task!r} from "
+                            f"{spec.train.labels!r} labels (known: {known})")
+        if spec.loss != "crossentropy" or spec.output_activation != "softmax":
+            raise SpecError(s, "train.labels", "needs a softmax output and crossentropy loss: "
+                            "the answer sums the learned classes' probabilities")
+    if spec.preprocess.flip_average and not {"left", "right"} <= set(spec.unit_classes):
         raise SpecError(s, "preprocess.flip_average",
-                        "needs a task with both left and right classes (pose): a mirror image "
-                        "of a left face is a right one")
+                        "needs both left and right classes (task pose, or train.labels = "
+                        "\"pose\"): a mirror image of a left face is a right one")
     if not 0 <= spec.data.synthetic_people <= MAX_SYNTHETIC_PEOPLE:
         raise SpecError(s, "data.synthetic_people", f"must be in 0..{MAX_SYNTHETIC_PEOPLE}")
-    h, w = spec.input_size
-    flat = False
-    for i, layer in enumerate(spec.layers):
-        where = f"layers[{i}]"
-        _choice(layer.type, LAYER_TYPES, s, f"{where}.type")
-        if layer.type in ("conv2d", "max_pooling2d") and flat:
-            raise SpecError(s, f"{where}.type", f"{layer.type} cannot follow flatten or dense")
-        if layer.type == "conv2d":
-            _positive(layer.filters, s, f"{where}.filters")
-            _positive(layer.kernel, s, f"{where}.kernel")
-            _choice(layer.padding, ("valid", "same"), s, f"{where}.padding")
-            _choice(layer.activation, ACTIVATIONS, s, f"{where}.activation")
-            if layer.padding == "valid":
-                h, w = h - layer.kernel + 1, w - layer.kernel + 1
-        elif layer.type == "max_pooling2d":
-            _positive(layer.pool, s, f"{where}.pool")
-            h, w = h // layer.pool, w // layer.pool
-        elif layer.type == "dense":
-            _positive(layer.units, s, f"{where}.units")
-            _choice(layer.activation, ACTIVATIONS, s, f"{where}.activation")
-            flat = True
-        elif layer.type == "flatten":
-            flat = True
-        elif layer.type == "global_average_pooling2d":
-            if flat:
-                raise SpecError(s, f"{where}.type", "global_average_pooling2d cannot follow "
-                                "flatten or dense")
-            h, w, flat = 1, 1, True
-        elif layer.type == "dropout" and not 0 <= layer.rate < 1:
-            raise SpecError(s, f"{where}.rate", "must be in [0, 1)")
-        if h < 1 or w < 1:
-            raise SpecError(s, where, f"the feature map collapses to {h}x{w} at "
-                            f"{spec.input_size[1]}x{spec.input_size[0]} input; use fewer or "
-                            "smaller layers or a larger scale")
+    check_layers(spec, s)
     if spec.train.optimizer == "sgd" and spec.train.learning_rate > 1:
         raise SpecError(s, "train.learning_rate", "too large for sgd")
 

@@ -53,7 +53,7 @@ def map_layers(spec: ExperimentSpec) -> list[MapLayer]:
             out.append(MapLayer(name, "dense", ls.units, ls.activation))
     counts["dense"] += 1
     act = "softmax" if spec.output_activation == "softmax" else "linear"
-    out.append(MapLayer(f"dense_{counts['dense']}", "dense", len(spec.classes), act, True))
+    out.append(MapLayer(f"dense_{counts['dense']}", "dense", len(spec.unit_classes), act, True))
     return out
 
 

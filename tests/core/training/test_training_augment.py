@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from faceviz_gui.core.data.faceset import FaceRecord, FaceSet
-from faceviz_gui.core.training.augment import augment_batch, flipped_labels
+from faceviz_gui.core.training.augment import SPILL_DEPTH, augment_batch, flipped_labels, spill_edges
 from faceviz_gui.core.training.specs import AugmentSpec
 
 
@@ -89,3 +89,26 @@ def test_flip_without_flipped_labels_is_refused():
     x, y = batch()
     with pytest.raises(ValueError):
         augment_batch(x, y, None, AugmentSpec(flip=True), gen())
+
+
+def test_spill_repeats_the_line_at_a_cut_and_only_in_its_share_of_images():
+    n, h, w = 64, 30, 32
+    # each pixel holds its own coordinates, so the output says where every pixel came from
+    coords = (torch.arange(h).view(h, 1) * 100 + torch.arange(w).view(1, w)).float()
+    x = coords.expand(n, 1, h, w).clone()
+    none, _ = augment_batch(x, torch.zeros(n, dtype=torch.long), None, AugmentSpec(spill=0.0),
+                            gen(1))
+    assert torch.equal(none, x)
+    out = spill_edges(x, 0.5, gen(2))
+    assert torch.equal(out, spill_edges(x, 0.5, gen(2)))  # the seed decides
+    changed = 0
+    for img in out[:, 0].long():
+        rows, cols = img // 100, img % 100
+        assert (rows == rows[:, :1]).all() and (cols == cols[:1, :]).all()  # one cut per side
+        r, c = rows[:, 0], cols[0, :]
+        for kept, size in ((r, h), (c, w)):
+            first, last = int(kept[0]), int(kept[-1])
+            assert torch.equal(kept, torch.arange(size).clamp(first, last))  # lines repeated
+            assert first <= SPILL_DEPTH * size and size - 1 - last <= SPILL_DEPTH * size
+        changed += not torch.equal(img, coords.long())
+    assert 16 <= changed <= 40  # about half of the images

@@ -265,8 +265,8 @@ class ComparePanel(QWidget):
         match = cmp.match_units(la, lb)
         run_a, run_b = Run(self.runs_compared[0]), Run(self.runs_compared[1])
         asp = lambda run: run.spec.input_size[0] / run.spec.input_size[1]  # noqa: E731
-        names_a = list(run_a.spec.classes) if la == cmp.decision_a else None
-        names_b = list(run_b.spec.classes) if lb == cmp.decision_b else None
+        names_a = list(run_a.spec.unit_classes) if la == cmp.decision_a else None
+        names_b = list(run_b.spec.unit_classes) if lb == cmp.decision_b else None
         self.pairs.set_pairs(match.pairs, match.threshold, asp(run_a), asp(run_b), names_a, names_b)
         self.pair_title.setText(_pair_title_text(cmp, match, r, c))
         self.unmatched.setText(_unmatched_text(match, names_a, names_b, cmp.n_probe))

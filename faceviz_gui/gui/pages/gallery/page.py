@@ -265,7 +265,7 @@ class GalleryPanel(QWidget):
         self.context.settings.setValue("gallery/layer", name)
         self.stop()
         ml = next(l for l in self.layers if l.name == name)
-        names = unit_names(ml, self.run.spec.classes)
+        names = unit_names(ml, self.run.spec.unit_classes)
         self.grid.set_unit_names(names)
         self.detail.set_unit_names(names)
         what = f"{ml.describe()}: {', '.join(names)}" if ml.decision else ml.describe()
