@@ -10,7 +10,8 @@ from collections import Counter
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDoubleSpinBox, QHeaderView, QSpinBox, QTableWidget, QWidget
 
-from faceviz_gui.core.training.specs import ACTIVATIONS, LAYER_TYPES, LayerSpec
+from faceviz_gui.core.training.spec_layers import ACTIVATIONS, LAYER_TYPES
+from faceviz_gui.core.training.specs import LayerSpec
 
 COLUMNS = ("type", "size", "kernel", "padding", "pool", "rate", "activation")
 HEADERS = ("Type", "Filters / units", "Kernel", "Padding", "Pool", "Dropout", "Activation")
