@@ -80,7 +80,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     spec = find_spec(args.experiment)
     model = build_model(spec)
     print(f"{spec.name}: {spec.description}")
-    print(f"task {spec.task} ({', '.join(spec.classes)}), input {spec.input_size[1]}x"
+    learned = (f", learned from {spec.learned_task} ({', '.join(spec.unit_classes)})"
+               if spec.learned_task != spec.task else "")
+    print(f"task {spec.task} ({', '.join(spec.classes)}){learned}, input {spec.input_size[1]}x"
           f"{spec.input_size[0]}, output {spec.output_activation}, loss {spec.loss}")
     rows = [(i.name, i.kind, "x".join(map(str, i.output_shape)), f"{i.params:,}", i.activation)
             for i in model.layer_info()]

@@ -83,12 +83,15 @@ class ExperimentDetails(QWidget):
         self.description.setText(spec.description or "")
         self.description.setVisible(bool(spec.description))
         h, w = spec.input_size
-        self.fields["Task"].setText(f"{spec.task}: {' / '.join(spec.classes)}")
+        learned = (f", learned from {spec.learned_task}: {' / '.join(spec.unit_classes)}"
+                   if spec.learned_task != spec.task else "")
+        self.fields["Task"].setText(f"{spec.task}: {' / '.join(spec.classes)}{learned}")
         self.fields["Input"].setText(f"{w}×{h} grey (scale {spec.scale})")
         self.fields["Output"].setText(f"{spec.output_activation}, {spec.loss} loss")
         t = spec.train
         self.fields["Training"].setText(f"{t.epochs} epochs, batch {t.batch_size}, "
-                                        f"{t.optimizer} lr {t.learning_rate:g}")
+                                        f"{t.optimizer} lr {t.learning_rate:g}"
+                                        + (f" ({t.schedule})" if t.schedule != "constant" else ""))
         where = "built in" if spec.source and is_builtin(Path(spec.source)) else "yours"
         self.fields["Spec"].setText(f"{where}: {Path(spec.source).name}" if spec.source else where)
         self.fields["Spec"].setToolTip(spec.source)
