@@ -7,10 +7,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -46,9 +48,12 @@ class ExperimentDetails(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         self.title = QLabel()
         self.title.setProperty("role", "title")
-        self.description = QLabel()
-        self.description.setWordWrap(True)
+        # The hypothesis can run to ten lines: a few show, the rest scroll, none are clipped.
+        self.description = QTextBrowser()
         self.description.setProperty("role", "subtitle")
+        self.description.setFrameShape(QFrame.Shape.NoFrame)
+        self.description.viewport().setAutoFillBackground(False)
+        self.description.setMaximumHeight(self.fontMetrics().lineSpacing() * 5 + 8)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.fields = {k: QLabel() for k in ("Task", "Input", "Output", "Training", "Parameters",
@@ -80,12 +85,15 @@ class ExperimentDetails(QWidget):
     def show_spec(self, spec: ExperimentSpec, core_ready: bool) -> None:
         self.spec = spec
         self.title.setText(spec.name)
-        self.description.setText(spec.description or "")
+        self.description.setPlainText(spec.description or "")
         self.description.setVisible(bool(spec.description))
         h, w = spec.input_size
-        learned = (f", learned from {spec.learned_task}: {' / '.join(spec.unit_classes)}"
-                   if spec.learned_task != spec.task else "")
-        self.fields["Task"].setText(f"{spec.task}: {' / '.join(spec.classes)}{learned}")
+        learned = spec.learned_task != spec.task
+        self.fields["Task"].setText(f"{spec.task}: {' / '.join(spec.classes)}"
+                                    + (f" (learns {spec.learned_task})" if learned else ""))
+        self.fields["Task"].setToolTip(
+            f"Trained on the {spec.learned_task} labels ({' / '.join(spec.unit_classes)}); "
+            f"answers {spec.task} by adding up their probabilities" if learned else "")
         self.fields["Input"].setText(f"{w}×{h} grey (scale {spec.scale})")
         self.fields["Output"].setText(f"{spec.output_activation}, {spec.loss} loss")
         t = spec.train
