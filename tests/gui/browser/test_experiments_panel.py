@@ -10,7 +10,7 @@ from faceviz_gui.core.training.specs import user_models_dir
 from faceviz_gui.gui.browser.experiments import KEY
 
 BLOG = ["experiment0", "ex1-1", "ex1-2", "ex1-3", "ex1-4", "ex1-5", "ex1-6"]
-EX2 = ["ex2-left", "ex2-pose", "ex2-pose-synth"]  # experiment 2 (README Part 5), after the blog's
+EX2 = ["ex2-left", "ex2-pose"]  # experiment 2 (README Part 5), after the blog's
 
 
 def top_names(browser) -> list[str]:
@@ -107,3 +107,14 @@ def test_new_experiment_from_selected_is_saved_and_listed(make_window, qtbot):
     from faceviz_gui.core.training.specs import find_spec
     spec = find_spec("ex1-1-wide")
     assert spec.layers[7].units == 128 and spec.layers[0].filters == 16
+
+
+def test_a_network_that_learns_the_poses_to_answer_left_says_so(make_window, qtbot):
+    w = make_window()
+    with qtbot.waitSignal(w.context.experimentSelected, timeout=5000):
+        w.browser.select_experiment("ex2-left")
+    d = w.browser.exp_details
+    qtbot.waitUntil(lambda: d.table.rowCount() > 0, timeout=10000)
+    assert d.fields["Task"].text() == "left: not_left / left (learns pose)"
+    assert "straight / left / right / up" in d.fields["Task"].toolTip()
+    assert d.table.item(d.table.rowCount() - 1, 2).text() == "4"  # the four poses' units

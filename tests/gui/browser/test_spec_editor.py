@@ -98,3 +98,6 @@ def test_settings_without_a_field_are_kept_from_the_base(qtbot):
     assert spec.preprocess.normalize == "face"
     assert (spec.augment.gamma, spec.augment.background) == (0.7, 0.7)
     assert spec.split.people == ["at33", "choon", "kawamura", "saavik"]
+    assert spec.data.synthetic_people == 60
+    left = editor(qtbot, "ex2-left")
+    assert left.validate() and left.spec.train.labels == "pose"
