@@ -83,20 +83,26 @@ class _Pen:
                    start, end, fill=fill, width=max(1, int(width * SS)))
 
 
+def _lerp(a: float, b: float, t: float) -> float:
+    """a at t = 0, b at t = 1, exactly: a full turn draws the very pixels it always drew."""
+    return b if t == 1 else a + (b - a) * t
+
+
 def draw_shot(p: Person, pose: str, expression: str, eyes: str,
-              rng: np.random.Generator) -> np.ndarray:
-    """One portrait as float32 (120, 128) in [0, 1]."""
+              rng: np.random.Generator, amount: float = 1.0) -> np.ndarray:
+    """One portrait as float32 (120, 128) in [0, 1]. ``amount`` (0 to 1] scales the turn or
+    the lift of a left, right or up shot: 1 is CMU's near-profile turn and steep lift."""
     img = Image.new("L", (WIDTH * SS, HEIGHT * SS), p.background)
     pen = _Pen(ImageDraw.Draw(img))
     jx, jy = rng.uniform(-2, 2, size=2)
     for x0, y0, x1, y1, g in p.clutter:
         pen.rect(x0 + jx, y0 + jy, x1 + jx, y1 + jy, fill=g)
-    yaw = YAW[pose]
-    up = pose == "up"
+    yaw = YAW[pose] * amount
+    up = amount if pose == "up" else 0.0  # how far the head is lifted, 0 to 1
     k = rng.uniform(0.95, 1.05)
-    rx, ry = p.rx * k, p.ry * k * (0.94 if up else 1.0)
+    rx, ry = p.rx * k, p.ry * k * _lerp(1.0, 0.94, up)
     cx = WIDTH / 2 + rng.uniform(-4, 4)
-    cy = 52 + rng.uniform(-3, 3) - (4 if up else 0)
+    cy = 52 + rng.uniform(-3, 3) - _lerp(0, 4, up)
 
     _body(pen, p, cx, cy, rx, ry, yaw, up)
     if p.hair_style == 1:  # long hair falls behind the head and onto the shoulders
@@ -109,13 +115,14 @@ def draw_shot(p: Person, pose: str, expression: str, eyes: str,
         ex = cx - yaw * rx * 0.5       # the ear on the side turned away
         pen.ellipse(ex, cy + 2, 5, 8, fill=_shade(p.skin, -30))
         pen.ellipse(ex, cy + 2, 2.5, 4.5, fill=_shade(p.skin, -55))
-    eye_y = cy - ry * (0.42 if up else 0.12)
-    nose_y = cy + ry * (0.02 if up else 0.25)
-    mouth_y = cy + ry * (0.3 if up else 0.55)
+    eye_y = cy - ry * _lerp(0.12, 0.42, up)
+    nose_y = cy + ry * _lerp(0.25, 0.02, up)
+    mouth_y = cy + ry * _lerp(0.55, 0.3, up)
     if p.beard:
         pen.chord(fx, mouth_y + 2, rx * 0.75, ry * 0.5, 0, 180, fill=_shade(p.hair, 10))
     if up:  # the underside of the chin, in shadow
-        pen.chord(cx, cy + ry * 0.62, rx * 0.7, ry * 0.38, 0, 180, fill=_shade(p.skin, -22))
+        pen.chord(cx, cy + ry * 0.62, rx * 0.7, ry * 0.38, 0, 180,
+                  fill=_shade(p.skin, round(_lerp(0, -22, up))))
     _eyes(pen, p, fx, eye_y, rx, yaw, up, expression, eyes)
     _nose(pen, p, cx, fx, eye_y, nose_y, rx, yaw, up)
     _mouth(pen, p, fx, mouth_y, rx, yaw, expression)
@@ -133,7 +140,7 @@ def _body(pen, p, cx, cy, rx, ry, yaw, up):
     neck_top = cy + ry * 0.6
     pen.rect(cx - rx * 0.45 + yaw * 3, neck_top, cx + rx * 0.45 + yaw * 3, HEIGHT,
              fill=_shade(p.skin, -15))
-    sy = cy + ry + (14 if up else 10)  # shoulder line; the neck shows longer looking up
+    sy = cy + ry + _lerp(10, 14, up)  # shoulder line; the neck shows longer looking up
     pen.ellipse(cx, sy + 40, p.shoulder, 42, fill=p.shirt)
     pen.polygon([(cx - 9 + yaw * 3, sy - 3), (cx + 9 + yaw * 3, sy - 3), (cx + yaw * 3, sy + 9)],
                 fill=_shade(p.skin, -15))
@@ -141,12 +148,12 @@ def _body(pen, p, cx, cy, rx, ry, yaw, up):
 
 def _hair(pen, p, cx, cy, rx, ry, yaw, up):
     back = -yaw * rx * 0.25  # the back of the head shows on the side turned away
-    top = 0.55 if up else 0.75
+    top = _lerp(0.75, 0.55, up)
     if p.hair_style == 2:
         pen.chord(cx + back, cy - ry * 0.3, rx * 1.02, ry * 0.72, 180, 360,
                   fill=_shade(p.hair, (p.skin - p.hair) // 2))
         return
-    pen.chord(cx + back, cy - ry * (0.38 if up else 0.3), rx * 1.06, ry * top,
+    pen.chord(cx + back, cy - ry * _lerp(0.3, 0.38, up), rx * 1.06, ry * top,
               180, 360, fill=p.hair)
     if yaw:  # hair covering the back of the head down to the ear
         pen.ellipse(cx - yaw * rx * 0.62, cy - ry * 0.35, rx * 0.42, ry * 0.45, fill=p.hair)
@@ -157,18 +164,18 @@ def _hair(pen, p, cx, cy, rx, ry, yaw, up):
     elif p.hair_style == 4:
         pen.ellipse(cx + back - yaw * rx * 0.5, cy - ry * 1.05, rx * 0.4, ry * 0.3, fill=p.hair)
     else:  # a fringe over the forehead
-        pen.chord(cx + back + yaw * 4, cy - ry * (0.6 if up else 0.5), rx * 0.85, ry * 0.2,
+        pen.chord(cx + back + yaw * 4, cy - ry * _lerp(0.5, 0.6, up), rx * 0.85, ry * 0.2,
                   180, 360, fill=p.hair)
 
 
 def _eyes(pen, p, fx, ey, rx, yaw, up, expression, eyes):
-    spread = rx * (0.26 if yaw else 0.38)
+    spread = rx * _lerp(0.38, 0.26, abs(yaw))
     size = 3.6
     for side in (-1.0, 1.0):
-        far = yaw != 0 and side == yaw  # the eye on the side the face turns to is foreshortened
+        far = yaw != 0 and side == np.sign(yaw)  # the eye the face turns to is foreshortened
         x = fx + side * spread
-        w = size * (0.6 if far else 1.0)
-        h = size * (0.55 if up else 0.7)
+        w = size * (_lerp(1.0, 0.6, abs(yaw)) if far else 1.0)
+        h = size * _lerp(0.7, 0.55, up)
         inner = -side  # towards the nose
         brow_tilt = {"angry": 2.5, "sad": -2.0}.get(expression, 0.0)
         brow_y = ey - (6.5 if expression == "happy" else 5.5)
@@ -198,13 +205,13 @@ def _nose(pen, p, cx, fx, ey, ny, rx, yaw, up):
         pen.ellipse(fx + yaw * rx * 0.42, ny + 2, 1.3, 1, fill=dark)
         return
     pen.line([(fx, ey + 3), (fx - 1, ny)], fill=_shade(p.skin, -30), width=1.0)
-    n = 1.7 if up else 1.0  # looking up shows the nostrils
+    n = _lerp(1.0, 1.7, up)  # looking up shows the nostrils
     pen.ellipse(fx - 2.5, ny + 1, n, n * 0.8, fill=dark)
     pen.ellipse(fx + 2.5, ny + 1, n, n * 0.8, fill=dark)
 
 
 def _mouth(pen, p, fx, my, rx, yaw, expression):
-    w = rx * (0.3 if yaw else 0.42)
+    w = rx * _lerp(0.42, 0.3, abs(yaw))
     x = fx + yaw * 2
     lip = _shade(p.skin, -70)
     if expression == "happy":

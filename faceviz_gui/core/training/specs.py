@@ -95,6 +95,8 @@ class DataSpec:
     synthetic_people: int = 0  # this many synthetic people (data/synth.py, every CMU shot
                                # each) added to training: other faces and brightness than
                                # the CMU people's (README Part 5); val and test stay as loaded
+    synthetic_turns: str = "cmu"  # "cmu": their turns and lifts as CMU's; "varied": each
+                                  # left, right and up shot turned 0.5 to 1 as far (synth.py)
 
 
 @dataclass
@@ -187,7 +189,7 @@ class ExperimentSpec:
 _LATER_FIELDS = (("train", "labels"), ("train", "schedule"), ("augment", "gamma"),
                  ("augment", "background"), ("augment", "spill"), ("preprocess", "normalize"),
                  ("preprocess", "framing"), ("preprocess", "flip_average"),
-                 ("data", "synthetic_people"))
+                 ("data", "synthetic_people"), ("data", "synthetic_turns"))
 _DEFAULTS = {"train": dataclasses.asdict(TrainSpec()), "augment": dataclasses.asdict(AugmentSpec()),
              "preprocess": dataclasses.asdict(PreprocessSpec()),
              "data": dataclasses.asdict(DataSpec())}
@@ -316,6 +318,7 @@ def validate(spec: ExperimentSpec) -> None:
         raise SpecError(s, "preprocess.flip_average",
                         "needs both left and right classes (task pose, or train.labels = "
                         "\"pose\"): a mirror image of a left face is a right one")
+    choice(spec.data.synthetic_turns, ("cmu", "varied"), s, "data.synthetic_turns")
     if not 0 <= spec.data.synthetic_people <= MAX_SYNTHETIC_PEOPLE:
         raise SpecError(s, "data.synthetic_people", f"must be in 0..{MAX_SYNTHETIC_PEOPLE}")
     check_layers(spec, s)

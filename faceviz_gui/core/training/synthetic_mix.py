@@ -30,7 +30,7 @@ def with_synthetic(data: FaceSet, spec, reporter: Reporter | None = None) -> Fac
         return data
     from faceviz_gui.core.data.synth import synthetic_faceset
     (reporter or NullReporter()).report(kind="stage", message=f"drawing {n} synthetic people")
-    syn = synthetic_faceset(spec.scale, n, spec.train.seed)
+    syn = synthetic_faceset(spec.scale, n, spec.train.seed, turns=spec.data.synthetic_turns)
     records = []
     for r in syn.records:  # "syn01" -> "synmix01", in the person and the path alike
         person = PREFIX + r.person[len("syn"):]

@@ -21,9 +21,10 @@ def spec_with(n: int, epochs: int = 2):
 
 
 def test_the_field_is_optional_saved_only_when_set_and_checked():
-    shipped = find_spec("ex2-pose")
+    shipped = find_spec("ex1-4")
     assert shipped.data.synthetic_people == 0
     assert "data" not in shipped.to_dict()  # old specs and run folders save as before
+    assert find_spec("ex2-pose").to_dict()["data"] == {"synthetic_people": 60}
     mixed = spec_with(3)
     again = from_dict(mixed.to_dict())
     assert mixed.to_dict()["data"] == {"synthetic_people": 3}
@@ -92,3 +93,20 @@ def test_resume_redraws_them_and_ends_as_an_uninterrupted_run(tmp_path, syntheti
     assert done.state == "done"
     x, y = whole.state_dict(), done.run.state_dict()
     assert all(torch.equal(x[k], y[k]) for k in x)
+
+
+def test_varied_turns_redraw_only_the_turned_and_lifted_shots():
+    spec = spec_with(2)
+    assert "synthetic_turns" not in spec.to_toml()  # "cmu", the default, is not written
+    spec.data.synthetic_turns = "varied"
+    assert from_dict(spec.to_dict()).data.synthetic_turns == "varied"
+    d = spec.to_dict()
+    d["data"]["synthetic_turns"] = "sideways"
+    with pytest.raises(SpecError, match="data.synthetic_turns"):
+        from_dict(d)
+    from faceviz_gui.core.data.synth import synthetic_faceset
+    full, varied = synthetic_faceset(4, 2, 0), synthetic_faceset(4, 2, 0, turns="varied")
+    for a, b, r in zip(full.images, varied.images, full.records):
+        assert np.array_equal(a, b) == (r.pose == "straight"), r.path
+    again = synthetic_faceset(4, 2, 0, turns="varied")
+    assert np.array_equal(again.images, varied.images)  # drawn from the seed
