@@ -1,6 +1,7 @@
 """Accuracy on people the networks never saw: CMU framing, webcam-like frames, studio photos.
 
     python bench/unseen_faces.py --train models/ex2-pose.toml [SPEC ...] [--epochs N]
+    python bench/unseen_faces.py --train ex2-pose --seeds 0 1 2 --set train.learning_rate=0.002
     python bench/unseen_faces.py --run RUN [RUN ...]
     python bench/unseen_faces.py          # trains and scores ex2-left and ex2-pose
 
@@ -10,7 +11,9 @@ run is scored on the sets of unseen_sets.py: ``cmu`` (their CMU shots as they ar
 ``cmu_crop``, ``webcam`` and ``studio`` (faces found and cropped by the live pipeline's
 finder, faces_folder.crop_folder, as `faceviz eval --crop-faces` does). ``found`` is the
 share of those photos where a face was found (else the centred crop is scored).
-Timings name the CPU; training is one torch thread.
+Timings name the CPU; training is one torch thread. ``--seeds`` trains one copy of each spec
+per seed and prints the mean of each set over them; ``--set SECTION.FIELD=VALUE`` changes a
+field of every spec first (README Part 5's ablation rows are such runs).
 Last line: run=<id> task=<task> cmu=<acc> cmu_crop=<acc> webcam=<acc> studio=<acc> train_s=<s>
 """
 from __future__ import annotations
@@ -31,13 +34,28 @@ from faceviz_gui.core.live.faces_folder import crop_folder  # noqa: E402
 from faceviz_gui.core.training.evaluation import evaluate  # noqa: E402
 from faceviz_gui.core.training.fit import fit  # noqa: E402
 from faceviz_gui.core.training.runs import find_run  # noqa: E402
-from faceviz_gui.core.training.specs import find_spec  # noqa: E402
+from faceviz_gui.core.training.specs import find_spec, validate  # noqa: E402
 
 SETS = ("cmu", "cmu_crop", "webcam", "studio")
 
 
-def train(spec_name: str, runs: Path, epochs: int | None):
-    spec = find_spec(spec_name)
+def with_settings(spec, settings: list[str]):
+    """The spec with each SECTION.FIELD=VALUE applied, typed as the field's current value."""
+    for item in settings:
+        key, _, value = item.partition("=")
+        section, _, name = key.partition(".")
+        target = getattr(spec, section)
+        current = getattr(target, name)  # an unknown field is an AttributeError naming it
+        setattr(target, name, value == "true" if isinstance(current, bool) else type(current)(value))
+    validate(spec)
+    return spec
+
+
+def train(spec_name: str, runs: Path, epochs: int | None, seed: int | None = None,
+          settings: list[str] = ()):
+    spec = with_settings(find_spec(spec_name), list(settings))
+    if seed is not None:
+        spec.train.seed = seed
     if epochs:
         spec.train.epochs = epochs
     if spec.split.kind != "people" or sorted(spec.split.people) != sorted(HELD_OUT):
@@ -90,6 +108,10 @@ def main() -> None:
     ap.add_argument("--scratch", default="/tmp/faceviz_bench/sets", help="built test sets")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seeds", type=int, nargs="*", default=None,
+                    help="train each spec once per seed (default: the spec's own seed)")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                    help="change a field of every spec trained, e.g. train.learning_rate=0.002")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sets = Sets(Path(args.scratch))
@@ -97,21 +119,28 @@ def main() -> None:
     if not args.train and not args.run:
         args.train = ["ex2-left", "ex2-pose"]
     for name in args.train:
-        run, secs = train(name, Path(args.runs), args.epochs)
-        rows.append((run, secs))
+        for seed in (args.seeds if args.seeds else [None]):
+            run, secs = train(name, Path(args.runs), args.epochs, seed, args.set)
+            rows.append((run, secs))
     rows += [(find_run(r, args.runs if Path(args.runs).is_dir() else None), None) for r in args.run]
     print(f"CPU: {cpu_name()}; held-out people: {', '.join(HELD_OUT)}")
     print(f"{'run':<34} {'task':<5} {'train_s':>7} " + " ".join(f"{s:>9}" for s in SETS)
           + "  found(crop/webcam/studio)")
     last = ""
+    scores: dict[str, list[dict]] = {}
     for run, secs in rows:
         r = score(run, sets)
+        scores.setdefault(run.spec.name, []).append(r)
         t = f"{secs:7.1f}" if secs is not None else "      -"
         print(f"{run.spec.name + ' ' + run.id[-12:]:<34} {run.spec.task:<5} {t} "
               + " ".join(f"{r[s]:9.3f}" for s in SETS)
               + f"  {r['cmu_crop_found']:.2f}/{r['webcam_found']:.2f}/{r['studio_found']:.2f}")
         last = (f"run={run.id} task={run.spec.task} " + " ".join(f"{s}={r[s]:.3f}" for s in SETS)
                 + f" train_s={secs or 0:.1f}")
+    for name, rs in scores.items():
+        if len(rs) > 1:
+            print(f"{'mean of ' + str(len(rs)) + ' ' + name:<34} {'':<5} {'':>7} "
+                  + " ".join(f"{sum(r[s] for r in rs) / len(rs):9.3f}" for s in SETS))
     print(last)
 
 
