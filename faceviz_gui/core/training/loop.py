@@ -25,6 +25,7 @@ from faceviz_gui.core.training.evaluation import evaluate
 from faceviz_gui.core.training.nets import FaceNet
 from faceviz_gui.core.training.runs import Run
 from faceviz_gui.core.training.specs import ExperimentSpec
+from faceviz_gui.core.training.synthetic_mix import synthetic_rows
 
 
 def make_optimizer(spec: ExperimentSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
@@ -37,12 +38,21 @@ def make_optimizer(spec: ExperimentSpec, model: torch.nn.Module) -> torch.optim.
     return torch.optim.Adam(params, lr=spec.train.learning_rate)
 
 
-def learning_rate_at(spec: ExperimentSpec, step: int, steps: int) -> float:
-    """The learning rate of batch ``step`` of ``steps`` in the whole run: a function of the
-    step alone, so a resumed run continues the very same curve without a scheduler's state."""
+def finishing(spec: ExperimentSpec, epoch: int) -> bool:
+    """Whether ``epoch`` (from 0) trains on the loaded images alone: [data] synthetic_epochs."""
+    return 0 < spec.data.synthetic_epochs <= epoch
+
+
+def learning_rate_at(spec: ExperimentSpec, epoch: int, within: float = 0.0) -> float:
+    """The learning rate at ``within`` (0 to 1) of epoch ``epoch`` (from 0): a function of the
+    place in the run alone, so a resumed run continues the very same curve without a
+    scheduler's state. The finishing epochs start from train.finish_learning_rate."""
+    base = spec.train.learning_rate
+    if finishing(spec, epoch) and spec.train.finish_learning_rate:
+        base = spec.train.finish_learning_rate
     if spec.train.schedule == "cosine":
-        return spec.train.learning_rate * 0.5 * (1 + math.cos(math.pi * step / max(steps, 1)))
-    return spec.train.learning_rate
+        return base * 0.5 * (1 + math.cos(math.pi * (epoch + within) / spec.train.epochs))
+    return base
 
 
 def loss_fn(spec: ExperimentSpec) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -167,17 +177,31 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
     gen = batch_generator(dev) if augmenting else None
     shuffle = torch.Generator()
     n = len(x_train)
-    batches = (n + bs - 1) // bs
+    # [data] synthetic_epochs: the epochs after it draw from the loaded images' rows alone
+    loaded = torch.from_numpy(np.flatnonzero(~synthetic_rows(data)[split["train"]]))
+
+    def rows_in(epoch: int) -> int:
+        return len(loaded) if finishing(spec, epoch) else n
+
+    def batches_in(epoch: int) -> int:
+        return (rows_in(epoch) + bs - 1) // bs
+
+    batches = batches_in(progress.epoch)
     # Who trains it, so readers can tell a live run from one whose process was killed.
     run.set_status(state="running", **locks.owner(),
                    epoch=len(progress.history), epochs=epochs, batches=batches)
     throttle = Throttle(0.1)
     started, done_here = time.monotonic(), 0
-    total_left = (epochs - progress.epoch) * batches - progress.batch
+    total_left = sum(batches_in(e) for e in range(progress.epoch, epochs)) - progress.batch
+    setting_lr = spec.train.schedule != "constant" or spec.data.synthetic_epochs > 0
 
     while progress.epoch < epochs:
         epoch_start = time.monotonic()
-        perm = torch.randperm(n, generator=shuffle.manual_seed(seed_for(seed, progress.epoch)))
+        batches = batches_in(progress.epoch)
+        perm = torch.randperm(rows_in(progress.epoch),
+                              generator=shuffle.manual_seed(seed_for(seed, progress.epoch)))
+        if finishing(spec, progress.epoch):
+            perm = loaded[perm]
         perm = perm.to(dev)
         loss_sum = torch.tensor(progress.loss_sum, device=dev)
         correct = torch.tensor(progress.correct, device=dev)
@@ -190,10 +214,9 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
                 writer.wait()
                 _stop(run, model, optimizer, progress)
                 return progress.history, True, None
-            if spec.train.schedule != "constant":
+            if setting_lr:
                 for group in optimizer.param_groups:
-                    group["lr"] = learning_rate_at(spec, progress.epoch * batches + b,
-                                                   epochs * batches)
+                    group["lr"] = learning_rate_at(spec, progress.epoch, b / batches)
             idx = perm[b * bs:(b + 1) * bs]
             xb, yb = x_train[idx], y_train[idx]
             if augmenting:

@@ -97,6 +97,8 @@ class DataSpec:
                                # the CMU people's (README Part 5); val and test stay as loaded
     synthetic_turns: str = "cmu"  # "cmu": their turns and lifts as CMU's; "varied": each
                                   # left, right and up shot turned 0.5 to 1 as far (synth.py)
+    synthetic_epochs: int = 0  # >0: only the first this many epochs have them; the rest
+                               # train on the loaded images alone (train.finish_learning_rate)
 
 
 @dataclass
@@ -110,6 +112,8 @@ class TrainSpec:
                               # task's classes from them (ANSWERED_FROM)
     schedule: str = "constant"  # learning rate: "constant", or "cosine" from learning_rate
                                 # down to 0 over the run (loop.learning_rate_at)
+    finish_learning_rate: float = 0.0  # of the epochs after data.synthetic_epochs (0: as
+                                       # learning_rate)
 
 
 @dataclass
@@ -186,10 +190,12 @@ class ExperimentSpec:
         return dataclasses.replace(_copy_deep(self), **changes)
 
 
-_LATER_FIELDS = (("train", "labels"), ("train", "schedule"), ("augment", "gamma"),
+_LATER_FIELDS = (("train", "labels"), ("train", "schedule"), ("train", "finish_learning_rate"),
+                 ("augment", "gamma"),
                  ("augment", "background"), ("augment", "spill"), ("preprocess", "normalize"),
                  ("preprocess", "framing"), ("preprocess", "flip_average"),
-                 ("data", "synthetic_people"), ("data", "synthetic_turns"))
+                 ("data", "synthetic_people"), ("data", "synthetic_turns"),
+                 ("data", "synthetic_epochs"))
 _DEFAULTS = {"train": dataclasses.asdict(TrainSpec()), "augment": dataclasses.asdict(AugmentSpec()),
              "preprocess": dataclasses.asdict(PreprocessSpec()),
              "data": dataclasses.asdict(DataSpec())}
@@ -319,6 +325,12 @@ def validate(spec: ExperimentSpec) -> None:
                         "needs both left and right classes (task pose, or train.labels = "
                         "\"pose\"): a mirror image of a left face is a right one")
     choice(spec.data.synthetic_turns, ("cmu", "varied"), s, "data.synthetic_turns")
+    if spec.data.synthetic_epochs < 0 or (spec.data.synthetic_epochs
+                                          and not spec.data.synthetic_people):
+        raise SpecError(s, "data.synthetic_epochs", "must be 0, or a count of epochs with "
+                        "data.synthetic_people set")
+    if spec.train.finish_learning_rate < 0:
+        raise SpecError(s, "train.finish_learning_rate", "must be 0 (as learning_rate) or more")
     if not 0 <= spec.data.synthetic_people <= MAX_SYNTHETIC_PEOPLE:
         raise SpecError(s, "data.synthetic_people", f"must be in 0..{MAX_SYNTHETIC_PEOPLE}")
     check_layers(spec, s)

@@ -40,6 +40,11 @@ def with_synthetic(data: FaceSet, spec, reporter: Reporter | None = None) -> Fac
                    data.records + records, list(data.skipped), data.source)
 
 
+def synthetic_rows(data: FaceSet) -> np.ndarray:
+    """Which of ``data``'s images are mixed-in synthetic people (a bool per image)."""
+    return np.array([r.person.startswith(PREFIX) for r in data.records], dtype=bool)
+
+
 def mix_into_training(data: FaceSet, split: dict[str, np.ndarray], spec,
                       reporter: Reporter | None = None
                       ) -> tuple[FaceSet, dict[str, np.ndarray]]:

@@ -55,13 +55,15 @@ def test_schedule_is_checked_and_cosine_falls_to_zero():
     with pytest.raises(SpecError, match=r"train\.schedule"):
         from_dict({"name": "t", "layers": LAYERS, "train": {"schedule": "step"}})
     s = spec()
-    assert learning_rate_at(s, 0, 100) == s.train.learning_rate  # constant by default
+    s.train.epochs = 10
+    assert learning_rate_at(s, 3, 0.5) == s.train.learning_rate  # constant by default
     s.train.schedule = "cosine"
-    lrs = [learning_rate_at(s, t, 100) for t in range(101)]
-    assert lrs[0] == s.train.learning_rate and lrs[100] == pytest.approx(0, abs=1e-12)
-    assert lrs[50] == pytest.approx(s.train.learning_rate / 2)
+    lrs = [learning_rate_at(s, e, w) for e in range(10) for w in (0.0, 0.25, 0.5, 0.75)]
+    assert lrs[0] == s.train.learning_rate and learning_rate_at(s, 10) == pytest.approx(0)
+    assert learning_rate_at(s, 5) == pytest.approx(s.train.learning_rate / 2)
     assert all(a >= b for a, b in zip(lrs, lrs[1:]))
-    assert math.isclose(lrs[25], s.train.learning_rate * (1 + math.cos(math.pi / 4)) / 2)
+    assert math.isclose(learning_rate_at(s, 2, 0.5), s.train.learning_rate
+                        * (1 + math.cos(math.pi / 4)) / 2)
 
 
 def test_the_answer_sums_the_mirror_averaged_pose_probabilities():

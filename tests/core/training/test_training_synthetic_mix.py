@@ -95,6 +95,22 @@ def test_resume_redraws_them_and_ends_as_an_uninterrupted_run(tmp_path, syntheti
     assert all(torch.equal(x[k], y[k]) for k in x)
 
 
+@pytest.mark.parametrize("stop_after", [5, 16])  # in a mixed epoch; in the finishing one
+def test_resume_within_the_finishing_epochs_ends_as_an_uninterrupted_run(tmp_path,
+                                                                         synthetic_small,
+                                                                         stop_after):
+    spec = spec_with(1, epochs=3)
+    spec.data.synthetic_epochs, spec.train.finish_learning_rate = 2, 0.0004
+    whole = fit(spec, synthetic_small, runs_root=tmp_path / "a", device="cpu").run
+    stopped = fit(spec, synthetic_small, StopAfter(stop_after), runs_root=tmp_path / "b",
+                  device="cpu")
+    assert stopped.stopped
+    assert stopped.run.status["epoch"] == (0 if stop_after == 5 else 2)  # epochs finished
+    done = resume(stopped.run, synthetic_small, device="cpu")
+    x, y = whole.state_dict(), done.run.state_dict()
+    assert all(torch.equal(x[k], y[k]) for k in x)
+
+
 def test_varied_turns_redraw_only_the_turned_and_lifted_shots():
     spec = spec_with(2)
     assert "synthetic_turns" not in spec.to_toml()  # "cmu", the default, is not written
@@ -110,3 +126,40 @@ def test_varied_turns_redraw_only_the_turned_and_lifted_shots():
         assert np.array_equal(a, b) == (r.pose == "straight"), r.path
     again = synthetic_faceset(4, 2, 0, turns="varied")
     assert np.array_equal(again.images, varied.images)  # drawn from the seed
+
+
+def test_finishing_epochs_train_on_the_loaded_images_alone_at_their_own_rate(synthetic_small,
+                                                                            tmp_path):
+    from faceviz_gui.core.training.loop import finishing, learning_rate_at
+    spec = spec_with(3, epochs=3)
+    assert "synthetic_epochs" not in spec.to_toml() and "finish_learning" not in spec.to_toml()
+    spec.data.synthetic_epochs, spec.train.finish_learning_rate = 2, 0.0004
+    again = from_dict(spec.to_dict())
+    assert (again.data.synthetic_epochs, again.train.finish_learning_rate) == (2, 0.0004)
+    assert [finishing(spec, e) for e in range(3)] == [False, False, True]
+    assert [learning_rate_at(spec, e) for e in range(3)] == [0.001, 0.001, 0.0004]
+    for bad in ({"data": {"synthetic_epochs": -1}}, {"data": {"synthetic_people": 0,
+                                                              "synthetic_epochs": 2}}):
+        d = spec.to_dict()
+        d["data"].update(bad["data"])
+        with pytest.raises(SpecError, match="data.synthetic_epochs"):
+            from_dict(d)
+    # Count the images each epoch trains on: a global forward hook on the network (training
+    # mode: a batch; eval mode: the end-of-epoch validation, which closes the epoch).
+    from faceviz_gui.core.training.nets import FaceNet
+    epochs_seen, rows = [], [0]
+
+    def count(module, args):
+        if isinstance(module, FaceNet):
+            if module.training:
+                rows[0] += args[0].shape[0]
+            elif rows[0]:
+                epochs_seen.append(rows[0])
+                rows[0] = 0
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(count)
+    try:
+        result = fit(spec, synthetic_small, runs_root=tmp_path, device="cpu")
+    finally:
+        handle.remove()
+    n = result.run.status["n_images"]
+    assert epochs_seen == [n["train"], n["train"], n["train"] - 3 * 32]  # 3 people's 32 shots
