@@ -197,6 +197,10 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
 
     while progress.epoch < epochs:
         epoch_start = time.monotonic()
+        if 0 < spec.data.synthetic_epochs == progress.epoch and progress.batch == 0:
+            # The finishing epochs start afresh, as a fine-tune on the loaded images would:
+            # Adam's moments from the mixed epochs are the synthetic people's more than theirs.
+            optimizer = make_optimizer(spec, model)
         batches = batches_in(progress.epoch)
         perm = torch.randperm(rows_in(progress.epoch),
                               generator=shuffle.manual_seed(seed_for(seed, progress.epoch)))
