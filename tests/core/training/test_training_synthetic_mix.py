@@ -24,7 +24,7 @@ def test_the_field_is_optional_saved_only_when_set_and_checked():
     shipped = find_spec("ex1-4")
     assert shipped.data.synthetic_people == 0
     assert "data" not in shipped.to_dict()  # old specs and run folders save as before
-    assert find_spec("ex2-pose").to_dict()["data"] == {"synthetic_people": 60}
+    assert find_spec("ex2-pose").to_dict()["data"] == {"synthetic_people": 60, "synthetic_epochs": 30}
     mixed = spec_with(3)
     again = from_dict(mixed.to_dict())
     assert mixed.to_dict()["data"] == {"synthetic_people": 3}
