@@ -107,6 +107,7 @@ class _BarReporter:
         self.bar = None  # made at the first batch, so data loading does not skew its rate
         self.stop = False
         self.batches = 0
+        self.epoch_end = 0  # the run's step count at the end of the current epoch
 
     def _write(self, text: str) -> None:
         if self.bar is not None:
@@ -118,17 +119,18 @@ class _BarReporter:
         kind = v.get("kind")
         if kind == "batch":
             self.batches = v["batches"]
-            done = (v["epoch"] - 1) * v["batches"] + v["batch"]
+            self.epoch_end = v["step"] - v["batch"] + v["batches"]
+            done = v["step"]
             if self.bar is None:
                 from tqdm import tqdm
-                self.bar = tqdm(total=v["epochs"] * v["batches"], initial=done - 1,
+                self.bar = tqdm(total=v["steps"], initial=done - 1,
                                 unit="batch", file=sys.stderr, dynamic_ncols=True)
             self.bar.set_description(f"epoch {v['epoch']}/{v['epochs']}", refresh=False)
             self.bar.set_postfix(loss=f"{v['loss']:.3f}", acc=f"{v['acc']:.3f}", refresh=False)
             self.bar.update(done - self.bar.n)
         elif kind == "epoch":
             if self.bar is not None:  # batch reports are throttled: catch up to the epoch end
-                self.bar.update(v["epoch"] * self.batches - self.bar.n)
+                self.bar.update(self.epoch_end - self.bar.n)
             val = f", val_acc {v['val_acc']:.3f}" if v.get("val_acc") is not None else ""
             self._write(f"epoch {v['epoch']}/{v['epochs']}: loss {v['loss']:.4f}, "
                         f"acc {v['acc']:.3f}{val} ({v['seconds']:.1f}s)")

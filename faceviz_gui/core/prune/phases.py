@@ -37,8 +37,8 @@ class PhaseReporter:
 
 def _fraction(v: dict[str, Any]) -> float | None:
     kind = v.get("kind")
-    if kind == "batch" and v.get("epochs") and v.get("batches"):
-        return ((v["epoch"] - 1) * v["batches"] + v["batch"]) / (v["epochs"] * v["batches"])
+    if kind == "batch" and v.get("steps"):
+        return v["step"] / v["steps"]
     if kind == "epoch" and v.get("epochs"):
         return v["epoch"] / v["epochs"]
     if v.get("total"):

@@ -187,6 +187,9 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
         return (rows_in(epoch) + bs - 1) // bs
 
     batches = batches_in(progress.epoch)
+    # Batches before each epoch and in the whole run: progress bars count the run's steps,
+    # since epochs on the loaded images alone are shorter than the mixed ones.
+    steps_before = [sum(batches_in(e) for e in range(k)) for k in range(epochs + 1)]
     # Who trains it, so readers can tell a live run from one whose process was killed.
     run.set_status(state="running", **locks.owner(),
                    epoch=len(progress.history), epochs=epochs, batches=batches)
@@ -240,7 +243,9 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
             if throttle.ready():
                 elapsed = time.monotonic() - started
                 reporter.report(kind="batch", epoch=progress.epoch + 1, epochs=epochs,
-                                batch=b + 1, batches=batches, loss=float(loss_sum) / seen,
+                                batch=b + 1, batches=batches,
+                                step=steps_before[progress.epoch] + b + 1,
+                                steps=steps_before[epochs], loss=float(loss_sum) / seen,
                                 acc=int(correct) / seen, images_per_s=done_here * bs / elapsed,
                                 eta_s=elapsed / done_here * (total_left - done_here))
         # One host sync an epoch (the sum is read for the row anyway): a loss that went nan or

@@ -57,8 +57,11 @@ def test_reports_batches_epochs_and_a_usable_state_dict(tmp_path, synthetic_smal
     result = fit(small(epochs=2), synthetic_small, rep, runs_root=tmp_path, device="cpu")
     batches, epochs = rep.of_kind("batch"), rep.of_kind("epoch")
     assert batches and len(epochs) == 2
-    assert {"epoch", "epochs", "batch", "batches", "loss", "acc", "images_per_s",
-            "eta_s"} <= set(batches[0])
+    assert {"epoch", "epochs", "batch", "batches", "step", "steps", "loss", "acc",
+            "images_per_s", "eta_s"} <= set(batches[0])
+    for r in batches:  # epochs of equal length: step counts through the run
+        assert r["step"] == (r["epoch"] - 1) * r["batches"] + r["batch"]
+        assert r["steps"] == r["epochs"] * r["batches"]
     assert {"epoch", "epochs", "loss", "acc", "val_loss", "val_acc", "seconds"} <= set(epochs[0])
     # the published copy builds an independent model equal to the saved weights
     model = build_model(result.run.spec)

@@ -7,6 +7,7 @@ import torch
 from stop_after import StopAfter
 
 from faceviz_gui.core.errors import SpecError
+from faceviz_gui.core.tasks import RecordingReporter
 from faceviz_gui.core.training.fit import fit, resume
 from faceviz_gui.core.training.specs import find_spec, from_dict
 from faceviz_gui.core.training.synthetic_mix import with_synthetic
@@ -157,9 +158,16 @@ def test_finishing_epochs_train_on_the_loaded_images_alone_at_their_own_rate(syn
                 epochs_seen.append(rows[0])
                 rows[0] = 0
     handle = torch.nn.modules.module.register_module_forward_pre_hook(count)
+    rep = RecordingReporter()
     try:
-        result = fit(spec, synthetic_small, runs_root=tmp_path, device="cpu")
+        result = fit(spec, synthetic_small, rep, runs_root=tmp_path, device="cpu")
     finally:
         handle.remove()
     n = result.run.status["n_images"]
     assert epochs_seen == [n["train"], n["train"], n["train"] - 3 * 32]  # 3 people's 32 shots
+    # progress counts the run's batches, the shorter last epoch included
+    per_epoch = [-(-rows // 32) for rows in epochs_seen]
+    assert rep.of_kind("batch")
+    for r in rep.of_kind("batch"):
+        assert r["steps"] == sum(per_epoch) and r["batches"] == per_epoch[r["epoch"] - 1]
+        assert r["step"] == sum(per_epoch[:r["epoch"] - 1]) + r["batch"]

@@ -321,8 +321,7 @@ class TrainingPanel(QWidget):
             self.context.runSelected.emit(r["path"])
         elif kind == "batch":
             self.plots.add_batch(r)
-            done = (r["epoch"] - 1) * r["batches"] + r["batch"]
-            self.progress.setValue(int(1000 * done / max(1, r["epochs"] * r["batches"])))
+            self.progress.setValue(int(1000 * r["step"] / max(1, r["steps"])))
             if not self.worker or not self.worker.paused:
                 self.state.setText(f"Epoch {r['epoch']}/{r['epochs']} · batch {r['batch']}/"
                                    f"{r['batches']} · loss {r['loss']:.3f} · acc {percent(r['acc'])}"
