@@ -76,7 +76,7 @@ def attribute(model, x, method: str = "gradcam", target: int | str | None = None
     notes: list[str] = []
     if method == "gradcam":
         # One forward pass serves both the prediction and the map (the live view's budget).
-        acts, out = _forward_from_last_conv(model, x)
+        acts, out = forward_from_last_conv(model, x)
         predicted = int(out[0].argmax())
         tgt = _target_index(model, target, predicted)
         raw = _gradcam(model, acts, out, tgt, tuple(x.shape[2:]), notes,
@@ -112,7 +112,7 @@ def last_conv_layer(model) -> str:
     return convs[-1]
 
 
-def _forward_from_last_conv(model, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def forward_from_last_conv(model, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The last conv layer's output as a graph leaf, and the answers computed from it (as
     FaceNet.forward in eval mode: with mirror averaging the leaf holds the mirror image's
     activations too, and the map reads the first, unmirrored one)."""

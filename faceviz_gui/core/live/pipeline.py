@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from faceviz_gui.core.attention.methods import forward_from_last_conv
 from faceviz_gui.core.data.faceset import normalize
 from faceviz_gui.core.live.activations import LayerActivations, LayerTap, check_layer
 from faceviz_gui.core.live.faces import (
@@ -93,8 +94,8 @@ class LivePipeline:
         self._count = 0
         self.layer = None
         self.set_layer(layer)
-        convs = [i for i, l in enumerate(getattr(model, "layers", [])) if l.kind == "conv2d"]
-        self._cut = convs[-1] + 1 if convs else None  # layers up to the last conv, for Grad-CAM
+        # Grad-CAM reads the last conv layer; a network without one gets no map
+        self._has_conv = any(l.kind == "conv2d" for l in getattr(model, "layers", []))
 
     @classmethod
     def from_run(cls, run, method: str = "gradcam") -> "LivePipeline":
@@ -127,13 +128,16 @@ class LivePipeline:
         crop = crop_rect(grey, rect, self.input_size)
         x = normalize(torch.from_numpy(crop))[None, None]
         t2 = time.perf_counter()
-        gradcam = self.method == "gradcam" and self._cut is not None
+        gradcam = self.method == "gradcam" and self._has_conv
         # The layer view's activations come from this same forward pass (a hook, removed on
         # exit), never from a second one: the view must not cost the frame its budget.
         tap = LayerTap(self.model, self.layer)
         with tap:
             if gradcam:
-                logits, acts = self._forward_keeping_acts(x)
+                # Grad-CAM from the prediction's own forward pass: attention.attribute would
+                # run the network again; at 64x60 on one core that doubled the per-frame cost.
+                # Same map as attribute(model, x, "gradcam"): a test checks.
+                acts, logits = forward_from_last_conv(self.model, x)
             else:
                 with torch.no_grad():
                     logits, acts = self.model(x), None
@@ -161,23 +165,6 @@ class LivePipeline:
                            "attend": ms(t3, t4), "total": ms(t0, t4)}, self._count, notes,
                           layer_acts)
 
-
-    # Grad-CAM from the prediction's own forward pass. attention.attribute would run the
-    # network twice more (its own forward, then Grad-CAM's); at 64x60 on one core that
-    # doubled the per-frame cost. Same map as attribute(model, x, "gradcam"): a test checks.
-    def _forward_keeping_acts(self, x: torch.Tensor):
-        layers = self.model.layers
-        x = self.model.paired(x)  # as FaceNet.forward; the heat map is the unmirrored half's
-        with torch.no_grad():
-            h = x
-            for layer in layers[:self._cut]:
-                h = layer(h)
-        acts = h.requires_grad_(True)
-        with torch.enable_grad():
-            h = acts
-            for layer in layers[self._cut:]:
-                h = layer(h)
-        return self.model.answer(h), acts
 
     def _gradcam(self, x, logits, acts, target: int) -> np.ndarray:
         (grad,) = torch.autograd.grad(logits[0, target], acts)

@@ -5,6 +5,7 @@ written on a helper thread while the next epoch trains.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -189,13 +190,13 @@ def _loop(run, spec, data, split, model, progress, ckpt, reporter, dev, writer):
     batches = batches_in(progress.epoch)
     # Batches before each epoch and in the whole run: progress bars count the run's steps,
     # since epochs on the loaded images alone are shorter than the mixed ones.
-    steps_before = [sum(batches_in(e) for e in range(k)) for k in range(epochs + 1)]
+    steps_before = [0, *itertools.accumulate(batches_in(e) for e in range(epochs))]
     # Who trains it, so readers can tell a live run from one whose process was killed.
     run.set_status(state="running", **locks.owner(),
                    epoch=len(progress.history), epochs=epochs, batches=batches)
     throttle = Throttle(0.1)
     started, done_here = time.monotonic(), 0
-    total_left = sum(batches_in(e) for e in range(progress.epoch, epochs)) - progress.batch
+    total_left = steps_before[epochs] - steps_before[progress.epoch] - progress.batch
     setting_lr = spec.train.schedule != "constant" or spec.data.synthetic_epochs > 0
 
     while progress.epoch < epochs:

@@ -110,14 +110,11 @@ class FaceNet(nn.Module):
         (``answer``): with ``mirror``, from one batch of the images and their mirror images;
         evaluation, photo folders, maps, attention and the live pipeline (which runs the
         layers itself between ``paired`` and ``answer``) all agree."""
-        if self.training:
-            for l in self.layers:
-                x = l(x)
-            return x
-        x = self.paired(x)
+        if not self.training:
+            x = self.paired(x)
         for l in self.layers:
             x = l(x)
-        return self.answer(x)
+        return x if self.training else self.answer(x)
 
     def paired(self, x: torch.Tensor) -> torch.Tensor:
         """The batch an answer is computed from: with ``mirror``, the images and then their

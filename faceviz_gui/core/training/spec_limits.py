@@ -68,7 +68,7 @@ def param_count(spec: Any) -> int:
     from faceviz_gui.core.training.specs import SCALE_SIZES, TASK_CLASSES
     c, (h, w) = 1, SCALE_SIZES.get(spec.scale, (1, 1))
     total = 0
-    units = len(TASK_CLASSES.get(spec.train.labels or spec.task, "ab"))  # the decision layer
+    units = len(TASK_CLASSES.get(spec.learned_task, "ab"))  # the decision layer (unchecked yet)
     layers = list(spec.layers) + [dataclasses.replace(spec.layers[0], type="dense", units=units)
                                   ] if spec.layers else []
     for layer in layers:
